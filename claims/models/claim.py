@@ -1,0 +1,178 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from sources.models import Curated
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:100]
+        super().save(*args, **kwargs)
+
+
+class Status(models.TextChoices):
+    CONTESTED = "contested", "Contested"
+    CORROBORATED = "corroborated", "Corroborated"
+    REPORTED = "reported", "Reported"
+    ATTRIBUTED = "attributed", "Attributed"
+    UNSUPPORTED = "unsupported", "Unsupported"
+
+
+class Verdict(models.TextChoices):
+    TRUE = "true", "True"
+    MOSTLY_TRUE = "mostly_true", "Mostly true"
+    MIXED = "mixed", "Mixed"
+    MOSTLY_FALSE = "mostly_false", "Mostly false"
+    FALSE = "false", "False"
+    MISLEADING = "misleading", "Misleading"
+    UNVERIFIABLE = "unverifiable", "Unverifiable"
+
+
+class Publication(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+
+
+class ClaimQuerySet(models.QuerySet):
+    def published(self) -> "ClaimQuerySet":
+        """Claims anonymous readers may see."""
+        return self.filter(publication=Claim.Publication.PUBLISHED)
+
+    def visible_to(self, user) -> "ClaimQuerySet":
+        """Published claims for the public; every claim for staff."""
+        if user is not None and user.is_authenticated and user.is_staff:
+            return self
+        return self.published()
+
+    def contested(self) -> "ClaimQuerySet":
+        return self.filter(status=Claim.Status.CONTESTED)
+
+    def for_event(self, event) -> "ClaimQuerySet":
+        return self.filter(event=event)
+
+    def in_review(self) -> "ClaimQuerySet":
+        """Claims waiting for a reviewer, oldest submission first."""
+        return self.filter(publication=Claim.Publication.IN_REVIEW).order_by("updated_at")
+
+
+class Claim(Curated):
+    Status = Status
+
+    Verdict = Verdict
+
+    Publication = Publication
+
+    text = models.CharField(
+        max_length=500,
+        help_text="One proposition in neutral words: “IS-K has links with the Taliban”.",
+    )
+    slug = models.SlugField(max_length=200, unique=True)
+    event = models.ForeignKey(
+        "claims.Event",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        help_text="The event the claim is about, if any.",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
+    status = models.CharField(
+        max_length=16,
+        choices=Status.choices,
+        default=Status.UNSUPPORTED,
+        editable=False,
+        help_text="Derived from the attributions and figures; never edited by hand.",
+    )
+    status_reason = models.TextField(
+        blank=True, default="unsupported: no attributions yet", editable=False
+    )
+    verdict = models.CharField(
+        max_length=16,
+        choices=Verdict.choices,
+        blank=True,
+        help_text="An editorial rating (ClaimReview), kept apart from the evidence-derived status.",
+    )
+    verdict_note = models.TextField(blank=True, help_text="Why the reviewers rated it so.")
+    publication = models.CharField(
+        max_length=10, choices=Publication.choices, default=Publication.DRAFT
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    review_note = models.TextField(
+        blank=True, help_text="The reviewer's reason when a claim is returned to draft."
+    )
+
+    history = HistoricalRecords(m2m_fields=[tags])
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        permissions = [("publish_claim", "Can publish and unpublish claims and set verdicts")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values),
+                name="claim_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(verdict__in=["", *Verdict.values]),
+                name="claim_verdict_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(publication__in=Publication.values),
+                name="claim_publication_valid",
+            ),
+        ]
+        indexes = [
+            # Public lists: published claims by status, most recently changed first.
+            models.Index(fields=["publication", "status", "-updated_at"], name="claim_pub_status"),
+            # ?status= filters across publication states (editors, API).
+            models.Index(fields=["status"], name="claim_status"),
+            # Claims of an event (event pages, ?event=).
+            models.Index(fields=["event", "publication"], name="claim_event_pub"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:claim", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            base = slugify(self.text)[:180] or "claim"
+            slug, n = base, 2
+            while Claim.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+                slug, n = f"{base}-{n}", n + 1
+            self.slug = slug
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.publication == self.Publication.PUBLISHED
+
+    def refresh_status(self) -> None:
+        """Recompute and store the derived status (see claims.services.refresh_status)."""
+        from claims.services import refresh_status
+
+        refresh_status(self)

@@ -1,0 +1,43 @@
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from sources.models import Curated
+
+
+class EventQuerySet(models.QuerySet):
+    def with_published_claims(self) -> "EventQuerySet":
+        """Events that at least one published claim is about."""
+        return self.filter(claims__publication="published").distinct()
+
+
+class Event(Curated):
+    name = models.CharField(
+        max_length=300, help_text="A short neutral name: “Kabul airport bombing”."
+    )
+    slug = models.SlugField(max_length=200, unique=True)
+    date = models.DateField(null=True, blank=True, help_text="When it happened, if known.")
+    place = models.CharField(max_length=300, blank=True, help_text="Where it happened.")
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "name"]
+        indexes = [
+            # Event lists newest first, and date-range filters.
+            models.Index(fields=["-date"], name="event_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date})" if self.date else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:event", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(f"{self.name} {self.date.year if self.date else ''}")[:200]
+        super().save(*args, **kwargs)

@@ -1,0 +1,301 @@
+"""Load the curated seed corpus (seeds/curation.yaml and the texts beside it).
+
+One transaction: an entry whose quote is not in its text, or that names something undefined,
+aborts the whole load with a SeedError naming the file, the entry and the problem. Loading twice
+changes nothing: every record is looked up by its natural key (slug, file hash, quote span) and
+updated only when a curated field differs.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from claims.models import Attribution, Claim, Event, Figure, Tag
+from sources.models import Actor, ActorAlias, Document, Outlet, content_hash
+
+CURATION_FILE = "curation.yaml"
+
+
+class SeedError(Exception):
+    """A curation entry cannot be loaded; the message names the file, entry and problem."""
+
+
+@dataclass
+class LoadReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, model: str) -> None:
+        bucket = self.created if kind == "created" else self.updated
+        bucket[model] = bucket.get(model, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _messages(error: ValidationError) -> str:
+    if hasattr(error, "message_dict"):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+    return " ".join(error.messages)
+
+
+class _Loader:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / CURATION_FILE
+        self.report = LoadReport()
+        self.outlets: dict[str, Outlet] = {}
+        self.actors: dict[str, Actor] = {}
+        self.events: dict[str, Event] = {}
+        self.documents: dict[str, Document] = {}
+
+    def fail(self, entry: str, problem: str):
+        raise SeedError(f"{self.path}: {entry}: {problem}")
+
+    def upsert(self, model, entry: str, lookup: dict, values: dict):
+        """Create the record, or update the fields that differ; validate either way."""
+        obj = model.objects.filter(**lookup).first()
+        kind = "created"
+        if obj is None:
+            obj = model(**lookup, **values)
+        else:
+            changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
+            if not changed:
+                return obj
+            kind = "updated"
+            for k, v in changed.items():
+                setattr(obj, k, v)
+        try:
+            obj.full_clean()
+            obj.save()
+        except ValidationError as error:
+            self.fail(entry, _messages(error))
+        self.report.count(kind, model.__name__)
+        return obj
+
+    def ref(self, table: dict, slug, entry: str, what: str):
+        if slug in (None, ""):
+            return None
+        if slug not in table:
+            self.fail(entry, f"names {what} “{slug}”, which the file does not define")
+        return table[slug]
+
+    def load(self) -> LoadReport:
+        if not self.path.exists():
+            raise SeedError(f"{self.path}: no such file")
+        try:
+            data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:
+            raise SeedError(f"{self.path}: not valid YAML: {error}") from None
+        self.load_outlets(data.get("outlets") or [])
+        self.load_actors(data.get("actors") or [])
+        self.load_documents(data.get("documents") or [])
+        self.load_events(data.get("events") or [])
+        self.load_claims(data.get("claims") or [])
+        return self.report
+
+    def load_outlets(self, entries) -> None:
+        for item in entries:
+            entry = f"outlet “{item.get('slug')}”"
+            self.outlets[item["slug"]] = self.upsert(
+                Outlet,
+                entry,
+                {"slug": item["slug"]},
+                {
+                    "name": item["name"],
+                    "kind": item.get("kind") or Outlet.Kind.OTHER,
+                    "country": item.get("country") or "",
+                    "domain": item.get("domain") or "",
+                    "notes": item.get("notes") or "",
+                },
+            )
+
+    def load_actors(self, entries) -> None:
+        for item in entries:  # first pass: the actors, so affiliations can point forward
+            entry = f"actor “{item.get('slug')}”"
+            self.actors[item["slug"]] = self.upsert(
+                Actor,
+                entry,
+                {"slug": item["slug"]},
+                {
+                    "name": item["name"],
+                    "kind": item.get("kind") or Actor.Kind.OTHER,
+                    "description": item.get("description") or "",
+                    "outlet": self.ref(self.outlets, item.get("outlet"), entry, "the outlet"),
+                },
+            )
+        for item in entries:
+            entry = f"actor “{item['slug']}”"
+            actor = self.actors[item["slug"]]
+            affiliation = self.ref(self.actors, item.get("affiliation"), entry, "the actor")
+            if actor.affiliation_id != (affiliation.pk if affiliation else None):
+                actor.affiliation = affiliation
+                self.upsert(Actor, entry, {"slug": actor.slug}, {"affiliation": affiliation})
+            for alias in item.get("aliases") or []:
+                existing = ActorAlias.objects.filter(name__iexact=alias).first()
+                if existing and existing.actor_id != actor.pk:
+                    self.fail(entry, f"alias “{alias}” already names {existing.actor}")
+                if existing is None:
+                    self.upsert(
+                        ActorAlias, f"{entry}, alias “{alias}”", {"actor": actor, "name": alias}, {}
+                    )
+
+    def load_documents(self, entries) -> None:
+        for item in entries:
+            name = item.get("file")
+            entry = f"document “{name}”"
+            text_path = self.folder / (name or "")
+            if not name or not text_path.is_file():
+                self.fail(entry, "the text file does not exist")
+            text = text_path.read_text(encoding="utf-8")
+            digest = content_hash(text)
+            published = item.get("published")
+            if published is not None and not isinstance(published, date):
+                self.fail(entry, f"published must be a date (YYYY-MM-DD), not “{published}”")
+            self.documents[name] = self.upsert(
+                Document,
+                entry,
+                {"content_hash": digest},
+                {
+                    "title": item["title"],
+                    "text": text,
+                    "outlet": self.ref(self.outlets, item.get("outlet"), entry, "the outlet"),
+                    "origin_outlet": self.ref(
+                        self.outlets, item.get("origin_outlet"), entry, "the outlet"
+                    ),
+                    "url": item.get("url") or "",
+                    "published": published,
+                    "date_note": item.get("date_note") or "",
+                    "byline": item.get("byline") or "",
+                    "language": item.get("language") or "en",
+                    "notes": item.get("notes") or "",
+                },
+            )
+        for item in entries:
+            derived = item.get("derived_from")
+            if derived:
+                entry = f"document “{item['file']}”"
+                original = self.ref(self.documents, derived, entry, "the document")
+                document = self.documents[item["file"]]
+                self.documents[item["file"]] = self.upsert(
+                    Document, entry, {"pk": document.pk}, {"derived_from": original}
+                )
+
+    def load_events(self, entries) -> None:
+        for item in entries:
+            entry = f"event “{item.get('slug')}”"
+            self.events[item["slug"]] = self.upsert(
+                Event,
+                entry,
+                {"slug": item["slug"]},
+                {
+                    "name": item["name"],
+                    "date": item.get("date"),
+                    "place": item.get("place") or "",
+                    "description": item.get("description") or "",
+                },
+            )
+
+    def load_claims(self, entries) -> None:
+        for item in entries:
+            entry = f"claim “{item.get('slug')}”"
+            claim = self.upsert(
+                Claim,
+                entry,
+                {"slug": item["slug"]},
+                {
+                    "text": item["text"],
+                    "event": self.ref(self.events, item.get("event"), entry, "the event"),
+                    "verdict": item.get("verdict") or "",
+                    "publication": Claim.Publication.PUBLISHED,
+                },
+            )
+            if claim.published_at is None:
+                Claim.objects.filter(pk=claim.pk).update(published_at=timezone.now())
+            tags = [
+                Tag.objects.get_or_create(slug=t, defaults={"name": t})[0]
+                for t in item.get("tags") or []
+            ]
+            if {t.pk for t in tags} != set(claim.tags.values_list("pk", flat=True)):
+                claim.tags.set(tags)
+            for n, att in enumerate(item.get("attributions") or [], start=1):
+                self.load_attribution(claim, att, f"{entry}, attribution {n}")
+
+    def load_attribution(self, claim: Claim, item: dict, entry: str) -> None:
+        document = self.ref(self.documents, item.get("document"), entry, "the document")
+        if document is None:
+            self.fail(entry, "has no document")
+        quote = item.get("quote") or ""
+        count = document.text.count(quote) if quote else 0
+        if count == 0:
+            self.fail(
+                entry,
+                f"the quote “{quote[:60]}” is not, character for character, in {item['document']}",
+            )
+        occurrence = item.get("occurrence")
+        if count > 1 and occurrence is None:
+            self.fail(entry, f"the quote “{quote[:60]}” occurs {count} times: give occurrence")
+        probe = Attribution(claim=claim, document=document, quote=quote, occurrence=occurrence)
+        try:
+            probe.anchor()
+        except ValidationError as error:
+            self.fail(entry, _messages(error))
+        if probe.quote != quote:
+            self.fail(
+                entry, f"the quote “{quote[:60]}” matched only after folding quotes or dashes"
+            )
+        attribution = self.upsert(
+            Attribution,
+            entry,
+            {
+                "claim": claim,
+                "document": document,
+                "quote_start": probe.quote_start,
+                "quote_end": probe.quote_end,
+            },
+            {
+                "quote": quote,
+                "occurrence": occurrence,
+                "speaker": self.ref(self.actors, item.get("speaker"), entry, "the actor"),
+                "speaker_description": item.get("speaker_description") or "",
+                "via": self.ref(self.outlets, item.get("via"), entry, "the outlet"),
+                "stated_on": item.get("stated_on"),
+                "voice": item.get("voice"),
+                "stance": item.get("stance"),
+                "note": item.get("note") or "",
+            },
+        )
+        for n, fig in enumerate(item.get("figures") or [], start=1):
+            fentry = f"{entry}, figure {n}"
+            event = self.ref(self.events, fig.get("event"), fentry, "the event") or claim.event
+            if event is None:
+                self.fail(fentry, "has no event and its claim has none")
+            self.upsert(
+                Figure,
+                fentry,
+                {
+                    "attribution": attribution,
+                    "event": event,
+                    "measure": fig.get("measure"),
+                    "population": fig.get("population") or "total",
+                },
+                {
+                    "qualifier": fig.get("qualifier"),
+                    "value": fig.get("value"),
+                    "value_high": fig.get("value_high"),
+                    "as_of": fig.get("as_of"),
+                    "text": fig.get("text") or "",
+                },
+            )
+
+
+def load_seeds(folder: Path) -> LoadReport:
+    """Load seeds/curation.yaml in one transaction; raise SeedError and roll back on any problem."""
+    with transaction.atomic():
+        return _Loader(Path(folder)).load()

@@ -1,0 +1,96 @@
+"""The claim-status rules of SPEC.md, as a pure function of the evidence. No Django here.
+
+The models gather one Evidence per attribution (who speaks, from which origin, in which voice and
+stance) plus the figure divergences, and store what `derive` returns.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from claims.intervals import Divergence
+
+CONTESTED = "contested"
+CORROBORATED = "corroborated"
+REPORTED = "reported"
+ATTRIBUTED = "attributed"
+UNSUPPORTED = "unsupported"
+
+OWN = "own"
+SUPPORTS, REFUTES, QUESTIONS = "supports", "refutes", "questions"
+AGAINST = {REFUTES: "refuted", QUESTIONS: "questioned"}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    attribution_id: int
+    source_key: tuple  # who speaks: ("actor", id), or ("origin", origin key) for unnamed voices
+    speaker_label: str  # "Amrullah Saleh", "New York Times (own voice)"
+    origin_key: tuple  # ("outlet", id) or ("document", id) when the publisher is unknown
+    origin_label: str
+    voice: str
+    stance: str
+    on: date | None
+
+    def describe(self) -> str:
+        when = self.on.isoformat() if self.on else "undated"
+        return f"{self.speaker_label} ({self.voice}, {when})"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Labels for figure divergences, made by the caller which knows the rows."""
+
+    divergences: Sequence[Divergence]
+    labels: dict[int, str]  # attribution id -> "around 100 (seed 000, own voice)"
+
+
+def _join(items: list[str]) -> str:
+    unique = list(dict.fromkeys(items))
+    return "; ".join(unique)
+
+
+def derive(evidence: Sequence[Evidence], figures: Figures | None = None) -> tuple[str, str]:
+    """Return (status, reason) for a claim's attributions and figure divergences."""
+    supports = [e for e in evidence if e.stance == SUPPORTS]
+    against = [e for e in evidence if e.stance in AGAINST]
+    # Disagreement counts only between different speakers: a source contradicting itself is
+    # not a dispute between sources.
+    disputes = [(s, a) for s in supports for a in against if s.source_key != a.source_key]
+    divergences = list(figures.divergences) if figures else []
+    if disputes or divergences:
+        parts = []
+        if disputes:
+            pro = _join([s.describe() for s, _ in disputes])
+            con_by_kind: dict[str, list[str]] = {}
+            for _, a in disputes:
+                con_by_kind.setdefault(AGAINST[a.stance], []).append(a.describe())
+            cons = ", ".join(f"{kind} by {_join(who)}" for kind, who in con_by_kind.items())
+            parts.append(f"supported by {pro}, {cons}")
+        if divergences:
+            shown = []
+            for d in divergences:
+                la = figures.labels.get(d.a.attribution_id, "")
+                lb = figures.labels.get(d.b.attribution_id, "")
+                shown.append(
+                    f"{d.measure} ({d.population}): {la} {d.a.interval} vs {lb} {d.b.interval}"
+                )
+            parts.append("figures diverge: " + _join(shown))
+        return CONTESTED, f"{CONTESTED}: " + "; ".join(parts)
+    if not supports:
+        if evidence:
+            return UNSUPPORTED, f"{UNSUPPORTED}: no attribution supports it"
+        return UNSUPPORTED, f"{UNSUPPORTED}: no attributions yet"
+    own = [s for s in supports if s.voice == OWN]
+    origins = list(dict.fromkeys(s.origin_key for s in own))
+    if len(origins) >= 2:
+        labels = _join([s.origin_label for s in own])
+        return CORROBORATED, (
+            f"{CORROBORATED}: stated in their own voice by {len(origins)} independent origins "
+            f"({labels})"
+        )
+    if own:
+        return REPORTED, f"{REPORTED}: stated in its own voice by {own[0].origin_label} only"
+    return ATTRIBUTED, f"{ATTRIBUTED}: supported only by attributed statements: " + _join(
+        [s.describe() for s in supports]
+    )

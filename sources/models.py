@@ -1,0 +1,404 @@
+"""Where information comes from: outlets, the documents they publish, and the actors who speak."""
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from sources.quotes import QuoteError, find_quote
+
+
+class Curated(models.Model):
+    """Fields every curated record shares: a version for optimistic concurrency, and timestamps."""
+
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Raised by one on every save; used to refuse stale edits.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version = (self.version or 0) + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version", "updated_at"}
+        super().save(*args, **kwargs)
+
+
+class OutletKind(models.TextChoices):
+    NEWS_AGENCY = "news_agency", "News agency"
+    NEWSPAPER = "newspaper", "Newspaper"
+    BROADCASTER = "broadcaster", "Broadcaster"
+    STATE_MEDIA = "state_media", "State media"
+    GOVERNMENT = "government", "Government body"
+    RESEARCH = "research", "Research group"
+    MAGAZINE = "magazine", "Magazine"
+    BLOG = "blog", "Blog or aggregator"
+    SOCIAL = "social", "Social media account"
+    OTHER = "other", "Other"
+
+
+class OutletQuerySet(models.QuerySet):
+    def matching(self, name: str) -> "OutletQuerySet":
+        """Outlets whose name or slug equals `name`, ignoring case."""
+        return self.filter(models.Q(name__iexact=name) | models.Q(slug__iexact=name))
+
+
+class Outlet(Curated):
+    Kind = OutletKind
+
+    name = models.CharField(max_length=200, unique=True, help_text="The publisher's usual name.")
+    slug = models.SlugField(max_length=200, unique=True, help_text="Used in page addresses.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    country = models.CharField(max_length=100, blank=True, help_text="Where it is based, if known.")
+    domain = models.CharField(
+        max_length=200, blank=True, help_text="Web domain without scheme, e.g. rferl.org."
+    )
+    notes = models.TextField(
+        blank=True, help_text="Ownership and reliability notes, e.g. “state-run”."
+    )
+
+    history = HistoricalRecords()
+    objects = OutletQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=OutletKind.values), name="outlet_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("sources:outlet", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:200]
+        super().save(*args, **kwargs)
+
+
+class DocumentQuerySet(models.QuerySet):
+    def with_origin(self) -> "DocumentQuerySet":
+        """Join what `origin()` reads for documents one step from their root."""
+        return self.select_related(
+            "outlet", "origin_outlet", "derived_from__outlet", "derived_from__origin_outlet"
+        )
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Document(Curated):
+    title = models.CharField(
+        max_length=500, help_text="The headline, or a short neutral description."
+    )
+    outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        help_text="Who published this copy. Leave empty when the publisher is unknown: never guess.",
+    )
+    url = models.URLField(
+        max_length=1000, blank=True, help_text="Where it was published, if known."
+    )
+    published = models.DateField(
+        null=True, blank=True, help_text="Publication date, empty when unknown."
+    )
+    date_note = models.TextField(
+        blank=True,
+        help_text="How the date was read or narrowed from the text, or why it is unknown.",
+    )
+    byline = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=12, default="en", help_text="Language code, e.g. en.")
+    text = models.TextField(
+        help_text="The full text exactly as stored: the ground truth that quotes are checked against."
+    )
+    content_hash = models.CharField(max_length=64, editable=False, help_text="SHA-256 of the text.")
+    derived_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="derivatives",
+        help_text="A stored document this one copies, syndicates or rewrites.",
+    )
+    origin_outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="derived_documents",
+        help_text="When the original is not stored: the outlet that first published it.",
+    )
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords(excluded_fields=["text"])
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"], condition=~models.Q(url=""), name="document_url_unique"
+            ),
+            models.UniqueConstraint(fields=["content_hash"], name="document_content_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(derived_from=models.F("id")), name="document_not_own_source"
+            ),
+        ]
+        indexes = [
+            # Documents by outlet, newest first (outlet pages, ?outlet= filters).
+            models.Index(fields=["outlet", "-published"], name="document_outlet_date"),
+            # Date-range filters and "recent documents" on the home page.
+            models.Index(fields=["-published"], name="document_published"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("sources:document", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.text or not self.text.strip():
+            raise ValidationError({"text": "The document has no text."})
+        if self.derived_from_id and self.origin_outlet_id:
+            raise ValidationError(
+                {"origin_outlet": "Give either the stored original or its outlet, not both."}
+            )
+        seen, node = {self.pk}, self.derived_from
+        while node is not None:
+            if node.pk in seen:
+                raise ValidationError({"derived_from": "This would make a copy of itself."})
+            seen.add(node.pk)
+            node = node.derived_from
+        if self.pk:
+            quoted = self.attributions.all()
+            if self.published:
+                late = quoted.filter(stated_on__gt=self.published).first()
+                if late:
+                    raise ValidationError(
+                        {
+                            "published": f"An attribution in this document is dated "
+                            f"{late.stated_on}, after this date."
+                        }
+                    )
+            for attribution in quoted.only("quote", "quote_start", "quote_end"):
+                if self.text[attribution.quote_start : attribution.quote_end] != attribution.quote:
+                    try:
+                        find_quote(self.text, attribution.quote)
+                    except QuoteError:
+                        raise ValidationError(
+                            {
+                                "text": "The new text no longer contains the quote "
+                                f"“{attribution.quote[:60]}” of attribution #{attribution.pk}."
+                            }
+                        ) from None
+
+    def save(self, *args, **kwargs):
+        self.content_hash = content_hash(self.text)
+        with transaction.atomic():
+            old = None
+            if self.pk:
+                old = (
+                    Document.objects.filter(pk=self.pk)
+                    .values("text", "derived_from_id", "origin_outlet_id", "outlet_id", "published")
+                    .first()
+                )
+            super().save(*args, **kwargs)
+            if old is None:
+                return
+            if old["text"] != self.text:
+                self._reanchor_quotes()
+            if any(
+                old[k] != getattr(self, k)
+                for k in ("derived_from_id", "origin_outlet_id", "outlet_id", "published")
+            ):
+                self.refresh_claims()
+
+    def _reanchor_quotes(self) -> None:
+        for attribution in self.attributions.all():
+            attribution.save()
+
+    def refresh_claims(self) -> None:
+        """Refresh the status of every claim cited here or in copies of this document."""
+        from claims.services import refresh_claims_for_documents
+
+        refresh_claims_for_documents(self.lineage_ids())
+
+    def lineage_ids(self) -> list[int]:
+        """This document and every stored copy made from it, however indirectly."""
+        ids, frontier = [self.pk], [self.pk]
+        while frontier:
+            frontier = list(
+                Document.objects.filter(derived_from__in=frontier).values_list("pk", flat=True)
+            )
+            frontier = [pk for pk in frontier if pk not in ids]
+            ids.extend(frontier)
+        return ids
+
+    def root(self) -> "Document":
+        """The first stored document of the copy chain this one belongs to."""
+        node, seen = self, set()
+        while node.derived_from_id and node.pk not in seen:
+            seen.add(node.pk)
+            node = node.derived_from
+        return node
+
+    def origin(self) -> tuple[tuple, str]:
+        """(key, label) of the outlet that first published this text.
+
+        The root of the derived_from chain's publisher or origin outlet; when both are unknown, the
+        root document itself stands as its own origin.
+        """
+        root = self.root()
+        outlet = root.origin_outlet or root.outlet
+        if outlet is not None:
+            return ("outlet", outlet.pk), outlet.name
+        return ("document", root.pk), f"unknown publisher of “{root.title}”"
+
+
+class ActorKind(models.TextChoices):
+    PERSON = "person", "Person"
+    GOVERNMENT = "government", "Government or state body"
+    ARMED_GROUP = "armed_group", "Armed group"
+    POLITICAL_GROUP = "political_group", "Political group"
+    MEDIA = "media", "Media organisation"
+    INTERNATIONAL_BODY = "international_body", "International body"
+    RESEARCH = "research", "Research group or expert body"
+    GROUP = "group", "Group of speakers"
+    OTHER = "other", "Other"
+
+
+class ActorQuerySet(models.QuerySet):
+    def named(self, name: str) -> "ActorQuerySet":
+        """Actors whose name, slug or any alias equals `name`, ignoring case."""
+        name = name.strip()
+        return self.filter(
+            models.Q(name__iexact=name)
+            | models.Q(slug__iexact=name)
+            | models.Q(aliases__name__iexact=name)
+        ).distinct()
+
+
+class Actor(Curated):
+    Kind = ActorKind
+
+    name = models.CharField(max_length=200, help_text="The name most sources use.")
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.OTHER)
+    description = models.TextField(blank=True, help_text="Who they are, in a sentence or two.")
+    affiliation = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="The organisation they speak for or belong to (Suhail Shaheen → Taliban).",
+    )
+    outlet = models.OneToOneField(
+        Outlet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actor",
+        help_text="When an outlet itself is the speaker (“according to Bakhtar News Agency”).",
+    )
+
+    history = HistoricalRecords()
+    objects = ActorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ActorKind.values), name="actor_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(affiliation=models.F("id")), name="actor_not_own_affiliation"
+            ),
+        ]
+        indexes = [
+            # Alias/name look-ups: Actor.objects.named("ISKP").
+            models.Index(Lower("name"), name="actor_name_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("sources:actor", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:200]
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        seen, node = {self.pk}, self.affiliation
+        while node is not None:
+            if node.pk in seen:
+                raise ValidationError({"affiliation": "This would make the actor its own member."})
+            seen.add(node.pk)
+            node = node.affiliation
+        if self.name:
+            clash = ActorAlias.objects.filter(name__iexact=self.name.strip())
+            if self.pk:
+                clash = clash.exclude(actor_id=self.pk)
+            if clash.exists():
+                other = clash.select_related("actor").first().actor
+                raise ValidationError({"name": f"“{self.name}” is already an alias of {other}."})
+
+
+class ActorAlias(models.Model):
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200, help_text="Another name: IS-K, ISKP, Daesh…")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "actor aliases"
+        constraints = [
+            # One alias names one actor: look-ups by alias must not be ambiguous.
+            models.UniqueConstraint(Lower("name"), name="actor_alias_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.name = (self.name or "").strip()
+        if not self.name:
+            raise ValidationError({"name": "An alias cannot be empty."})
+        clash = ActorAlias.objects.filter(name__iexact=self.name).exclude(pk=self.pk)
+        if clash.exists():
+            raise ValidationError(
+                {
+                    "name": f"“{self.name}” already names {clash.select_related('actor').first().actor}."
+                }
+            )
+        same_name = Actor.objects.filter(name__iexact=self.name)
+        if self.actor_id:
+            same_name = same_name.exclude(pk=self.actor_id)
+        if same_name.exists():
+            raise ValidationError({"name": f"“{self.name}” is the name of another actor."})

@@ -1,0 +1,142 @@
+"""Find a quote in a document's text, tolerating typographic variants.
+
+Editors paste quotes with straight quotes where the source has curly ones, a hyphen for a dash, or
+a line break for a space. Matching folds those variants on both sides, then maps the match back to
+the document's own characters, which are what we store. No Django here: the models call it.
+"""
+
+from dataclasses import dataclass
+
+CONTEXT_CHARS = 32
+
+_FOLD = {
+    **dict.fromkeys("‘’‚‛′`´", "'"),
+    **dict.fromkeys("“”„‟″«»", '"'),
+    **dict.fromkeys("‐‑‒–—―−", "-"),
+    "…": "...",
+}
+
+
+class QuoteError(ValueError):
+    """The quote cannot be anchored; the message is written for an editor."""
+
+
+@dataclass(frozen=True)
+class Anchor:
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+
+
+def fold(text: str) -> tuple[str, list[int], list[int]]:
+    """Fold typographic variants and white-space runs.
+
+    Returns the folded string and, for each folded character, the start and end offsets in the
+    original text of the characters it stands for.
+    """
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            j = i
+            while j < n and text[j].isspace():
+                j += 1
+            out.append(" ")
+            starts.append(i)
+            ends.append(j)
+            i = j
+            continue
+        for piece in _FOLD.get(ch, ch):
+            out.append(piece)
+            starts.append(i)
+            ends.append(i + 1)
+        i += 1
+    return "".join(out), starts, ends
+
+
+def _all_matches(haystack: str, needle: str) -> list[int]:
+    found, at = [], haystack.find(needle)
+    while at != -1:
+        found.append(at)
+        at = haystack.find(needle, at + 1)
+    return found
+
+
+def _context_score(text: str, start: int, end: int, prefix: str, suffix: str) -> int:
+    """How many folded characters of prefix/suffix agree with the text around a match."""
+    score = 0
+    if prefix:
+        before = fold(text[max(0, start - len(prefix) - 8) : start])[0].rstrip()
+        want = fold(prefix)[0].rstrip()
+        k = 0
+        while k < min(len(before), len(want)) and before[-1 - k] == want[-1 - k]:
+            k += 1
+        score += k
+    if suffix:
+        after = fold(text[end : end + len(suffix) + 8])[0].lstrip()
+        want = fold(suffix)[0].lstrip()
+        k = 0
+        while k < min(len(after), len(want)) and after[k] == want[k]:
+            k += 1
+        score += k
+    return score
+
+
+def short(quote: str, words: int = 8) -> str:
+    """The first words of a quote, for error messages."""
+    parts = quote.split()
+    head = " ".join(parts[:words])
+    return head + ("…" if len(parts) > words else "")
+
+
+def find_quote(
+    text: str,
+    quote: str,
+    *,
+    prefix: str = "",
+    suffix: str = "",
+    occurrence: int | None = None,
+) -> Anchor:
+    """Anchor `quote` in `text`.
+
+    Repeated phrases are told apart by `occurrence` (1-based) or, failing that, by the
+    `prefix`/`suffix` context that best agrees with the text. Raises QuoteError otherwise.
+    """
+    if not quote or not quote.strip():
+        raise QuoteError("The quote is empty.")
+    folded_text, starts, ends = fold(text)
+    folded_quote = fold(quote.strip())[0]
+    hits = _all_matches(folded_text, folded_quote)
+    if not hits:
+        raise QuoteError(f"The quote “{short(quote)}” does not occur in the document’s text.")
+    spans = [(starts[h], ends[h + len(folded_quote) - 1]) for h in hits]
+    if occurrence is not None:
+        if not 1 <= occurrence <= len(spans):
+            raise QuoteError(
+                f"The quote “{short(quote)}” occurs {len(spans)} time(s); "
+                f"occurrence {occurrence} does not exist."
+            )
+        start, end = spans[occurrence - 1]
+    elif len(spans) == 1:
+        start, end = spans[0]
+    else:
+        scores = [_context_score(text, s, e, prefix, suffix) for s, e in spans]
+        best = max(scores)
+        if best == 0 or scores.count(best) > 1:
+            raise QuoteError(
+                f"The quote “{short(quote)}” occurs {len(spans)} times in the document; "
+                "say which one with an occurrence number or a few words around it."
+            )
+        start, end = spans[scores.index(best)]
+    return Anchor(
+        start=start,
+        end=end,
+        exact=text[start:end],
+        prefix=text[max(0, start - CONTEXT_CHARS) : start],
+        suffix=text[end : end + CONTEXT_CHARS],
+    )
