@@ -109,8 +109,12 @@ def evidence_for(claim: Claim) -> tuple[list[status.Evidence], status.Figures]:
         "text",
     )
     facts = [f.fact() for f in figures]
-    labels = {e.attribution_id: e.speaker_label for e in evidence}
-    return evidence, status.Figures(intervals.divergences(facts), labels)
+    labels = {
+        a.pk: f"{e.speaker_label} via {a.via.name}" if a.via_id else e.speaker_label
+        for a, e in zip(attributions, evidence, strict=True)
+    }
+    texts = {f.pk: f.text for f in figures}
+    return evidence, status.Figures(intervals.divergences(facts), labels, texts)
 
 
 def refresh_status(claim: Claim) -> None:

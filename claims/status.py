@@ -5,7 +5,7 @@ stance) plus the figure divergences, and store what `derive` returns.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from claims.intervals import Divergence
@@ -42,7 +42,14 @@ class Figures:
     """Labels for figure divergences, made by the caller which knows the rows."""
 
     divergences: Sequence[Divergence]
-    labels: dict[int, str]  # attribution id -> "around 100 (seed 000, own voice)"
+    labels: dict[int, str]  # attribution id -> who gave the figures: "United States government"
+    texts: dict[int, str] = field(default_factory=dict)  # figure id -> "some 170 Afghans"
+
+    def describe(self, estimate) -> str:
+        """“Who (“as written” + …) [interval]” for one side of a divergence."""
+        written = " + ".join(f"“{self.texts[i]}”" for i in estimate.figure_ids if self.texts.get(i))
+        who = self.labels.get(estimate.attribution_id, "")
+        return f"{who} ({written}) {estimate.interval}" if written else f"{who} {estimate.interval}"
 
 
 def _join(items: list[str]) -> str:
@@ -70,10 +77,9 @@ def derive(evidence: Sequence[Evidence], figures: Figures | None = None) -> tupl
         if divergences:
             shown = []
             for d in divergences:
-                la = figures.labels.get(d.a.attribution_id, "")
-                lb = figures.labels.get(d.b.attribution_id, "")
                 shown.append(
-                    f"{d.measure} ({d.population}): {la} {d.a.interval} vs {lb} {d.b.interval}"
+                    f"{d.measure} ({d.population}): "
+                    f"{figures.describe(d.a)} vs {figures.describe(d.b)}"
                 )
             parts.append("figures diverge: " + _join(shown))
         return CONTESTED, f"{CONTESTED}: " + "; ".join(parts)

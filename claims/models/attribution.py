@@ -295,9 +295,10 @@ class Figure(Curated):
     event = models.ForeignKey(
         "claims.Event",
         on_delete=models.PROTECT,
-        related_name="figures",
-        help_text="Defaults to the claim's event.",
+        null=True,
         blank=True,
+        related_name="figures",
+        help_text="Defaults to the claim's event; empty when the count is not about one event.",
     )
     measure = models.CharField(max_length=16, choices=Measure.choices)
     population = models.CharField(
@@ -413,8 +414,6 @@ class Figure(Curated):
             errors["value"] = "Give the number."
         if not (self.population or "").strip():
             errors["population"] = "Say whom the figure counts, or “total”."
-        if not self.event_id and self.attribution_id and not self.attribution.claim.event_id:
-            errors["event"] = "The claim has no event: choose the event this figure counts."
         if self.superseded_by_id:
             later = self.superseded_by
             if later.pk == self.pk:

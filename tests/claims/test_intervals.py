@@ -1,0 +1,102 @@
+import math
+
+import pytest
+
+from claims.intervals import INF, FigureFact, Interval, divergences, estimates, interval
+
+
+@pytest.mark.parametrize(
+    ("qualifier", "value", "high", "expected"),
+    [
+        ("exact", 13, None, Interval(13, 13)),
+        ("at_least", 46, None, Interval(46, INF)),
+        ("more_than", 140, None, Interval(141, INF)),
+        ("at_most", 1000, None, Interval(0, 1000)),
+        ("fewer_than", 10, None, Interval(0, 9)),
+        ("approximately", 100, None, Interval(85, 115)),
+        ("range", 800, 1000, Interval(800, 1000)),
+        ("unspecified", None, None, Interval(1, INF)),
+        ("unspecified", 24, None, Interval(24, INF)),
+    ],
+)
+def test_interval_for_every_qualifier(qualifier, value, high, expected):
+    got = interval(qualifier, value, high)
+    assert math.isclose(got.low, expected.low) and got.high == pytest.approx(expected.high)
+
+
+def test_approximately_uses_the_configured_tolerance():
+    got = interval("approximately", 100, tolerance=0.1)
+    assert (got.low, got.high) == (pytest.approx(90), pytest.approx(110))
+
+
+def test_range_needs_its_high_end():
+    with pytest.raises(ValueError, match="upper end"):
+        interval("range", 800)
+
+
+def test_reversed_interval_is_refused():
+    with pytest.raises(ValueError):
+        Interval(10, 5)
+
+
+def fact(pk, attribution, population, qualifier, value, superseded=False, measure="killed"):
+    return FigureFact(
+        pk, attribution, 1, measure, population, interval(qualifier, value), superseded
+    )
+
+
+def test_disjoint_sub_populations_roll_up_to_a_lower_bound_for_the_total():
+    figures = [
+        fact(1, 10, "Afghans", "approximately", 170),
+        fact(2, 10, "US service members", "exact", 13),
+    ]
+    totals = [e for e in estimates(figures) if e.population == "total"]
+    assert len(totals) == 1
+    assert totals[0].interval.low == pytest.approx(157.5)
+    assert totals[0].interval.high == INF
+    assert totals[0].rolled_up and set(totals[0].figure_ids) == {1, 2}
+
+
+def test_kabul_figures_diverge_after_roll_up():
+    figures = [
+        fact(1, 10, "Afghans", "approximately", 170),
+        fact(2, 10, "US service members", "exact", 13),
+        fact(3, 20, "total", "approximately", 100),
+    ]
+    [d] = divergences(figures)
+    assert d.population == "total"
+    assert {d.a.attribution_id, d.b.attribution_id} == {10, 20}
+
+
+def test_overlapping_figures_do_not_diverge():
+    assert (
+        divergences(
+            [fact(1, 10, "total", "at_least", 46), fact(2, 20, "total", "approximately", 50)]
+        )
+        == []
+    )
+
+
+def test_superseded_figure_does_not_diverge():
+    figures = [
+        fact(1, 10, "total", "exact", 20, superseded=True),
+        fact(2, 20, "total", "at_least", 46),
+    ]
+    assert divergences(figures) == []
+
+
+def test_figures_of_one_attribution_never_diverge_with_each_other():
+    assert divergences([fact(1, 10, "total", "exact", 20), fact(2, 10, "total", "exact", 40)]) == []
+
+
+def test_different_measures_are_not_compared():
+    figures = [
+        fact(1, 10, "total", "exact", 20),
+        fact(2, 20, "total", "exact", 40, measure="wounded"),
+    ]
+    assert divergences(figures) == []
+
+
+def test_population_names_compare_case_and_space_insensitively():
+    figures = [fact(1, 10, "Afghans", "exact", 20), fact(2, 20, " afghans ", "exact", 40)]
+    assert len(divergences(figures)) == 1
