@@ -104,17 +104,24 @@ def find_quote(
 ) -> Anchor:
     """Anchor `quote` in `text`.
 
+    Exact occurrences are preferred; typographic variants are matched only when there are none.
     Repeated phrases are told apart by `occurrence` (1-based) or, failing that, by the
     `prefix`/`suffix` context that best agrees with the text. Raises QuoteError otherwise.
     """
     if not quote or not quote.strip():
         raise QuoteError("The quote is empty.")
-    folded_text, starts, ends = fold(text)
-    folded_quote = fold(quote.strip())[0]
-    hits = _all_matches(folded_text, folded_quote)
-    if not hits:
-        raise QuoteError(f"The quote “{short(quote)}” does not occur in the document’s text.")
-    spans = [(starts[h], ends[h + len(folded_quote) - 1]) for h in hits]
+    quote = quote.strip()
+    # The document's own characters win: only when they are absent do we fold typography.
+    exact_hits = _all_matches(text, quote)
+    if exact_hits:
+        spans = [(h, h + len(quote)) for h in exact_hits]
+    else:
+        folded_text, starts, ends = fold(text)
+        folded_quote = fold(quote)[0]
+        hits = _all_matches(folded_text, folded_quote)
+        if not hits:
+            raise QuoteError(f"The quote “{short(quote)}” does not occur in the document’s text.")
+        spans = [(starts[h], ends[h + len(folded_quote) - 1]) for h in hits]
     if occurrence is not None:
         if not 1 <= occurrence <= len(spans):
             raise QuoteError(

@@ -1,6 +1,9 @@
 import os
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import transaction
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -20,3 +23,17 @@ def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Lock-outs are tested on purpose where they matter; elsewhere they would leak between tests.
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(scope="module")
+def seeded_module(django_db_setup, django_db_blocker):
+    """Load the seed corpus once for a whole test module, and roll it back afterwards.
+
+    Each test still runs in its own savepoint inside this transaction, so tests stay isolated.
+    """
+    from claims.seeds import load_seeds
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_seeds(Path(settings.BASE_DIR) / "seeds")
+        yield
+        transaction.set_rollback(True)

@@ -1,0 +1,115 @@
+"""The outcomes SPEC.md lists for the seed corpus, checked on one load shared by the module."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+from claims.models import Attribution, Claim, Figure
+from sources.models import Actor, Document
+
+SEEDS = Path(settings.BASE_DIR) / "seeds"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(seeded_module):
+    """The seed corpus, loaded once for this module (see tests/conftest.py)."""
+
+
+@pytest.fixture
+def curation():
+    return yaml.safe_load((SEEDS / "curation.yaml").read_text(encoding="utf-8"))
+
+
+def test_every_quote_is_the_documents_exact_characters(seeded, curation):
+    by_file = {
+        d["file"]: (SEEDS / d["file"]).read_text(encoding="utf-8") for d in curation["documents"]
+    }
+    for claim in curation["claims"]:
+        for att in claim.get("attributions") or []:
+            assert att["quote"] in by_file[att["document"]], att["quote"]
+    for attribution in Attribution.objects.select_related("document"):
+        text = attribution.document.text
+        assert text[attribution.quote_start : attribution.quote_end] == attribution.quote
+
+
+def test_unknown_publishers_and_dates_stay_unknown(seeded):
+    spun = Document.objects.get(text__contains="ISIS-Okay")
+    assert spun.outlet is None
+    assert spun.origin_outlet.name == "The New York Times"
+    assert spun.published is None and spun.date_note
+    assert (
+        Document.objects.get(text__startswith=" date 2021-08-27").published.isoformat()
+        == "2021-08-27"
+    )
+
+
+def test_kabul_airport_toll_is_contested_on_its_figures(seeded):
+    claim = Claim.objects.get(slug="kabul-airport-bombing-death-toll")
+    assert claim.status == "contested"
+    assert "figures diverge: killed (total)" in claim.status_reason
+    own = claim.attributions.get(voice="own")
+    assert "around 100 people" in own.quote
+    assert own.document.text.startswith(" date 2021-08-27")
+    [around] = own.figures.all()
+    assert (around.qualifier, around.value, around.population) == ("approximately", 100, "total")
+    us = claim.attributions.get(speaker__slug="united-states-government")
+    assert (us.voice, us.via.slug) == ("paraphrased", "rferl")
+    assert us.origin()[1] == "Radio Free Europe/Radio Liberty"
+    parts = {(f.population, f.qualifier, f.value) for f in us.figures.all()}
+    assert parts == {("Afghans", "approximately", 170), ("US service members", "exact", 13)}
+
+
+def test_kunduz_figures_are_attributed_to_state_run_bakhtar(seeded):
+    figures = Figure.objects.filter(event__slug="kunduz-mosque-bombing-2021").select_related(
+        "attribution__speaker__outlet"
+    )
+    found = {(f.measure, f.qualifier, f.value) for f in figures}
+    assert {("killed", "at_least", 46), ("wounded", "more_than", 140)} <= found
+    for figure in figures:
+        speaker = figure.attribution.speaker
+        assert speaker.slug == "bakhtar-news-agency"
+        assert speaker.outlet.kind == "state_media"
+        assert figure.attribution.voice == "paraphrased"
+
+
+def test_isk_links_are_contested_by_the_taliban_denial(seeded):
+    claim = Claim.objects.get(slug="isk-linked-to-taliban-and-haqqani")
+    assert claim.text == "IS-K has links with the Taliban and the Haqqani network"
+    stances = {
+        (a.speaker.slug if a.speaker else None, a.voice, a.stance)
+        for a in claim.attributions.select_related("speaker")
+    }
+    assert ("amrullah-saleh", "quoted", "supports") in stances
+    assert (None, "hearsay", "supports") in stances
+    assert ("taliban", "paraphrased", "refutes") in stances
+    hearsay = claim.attributions.get(voice="hearsay")
+    assert hearsay.quote == "IS-K is widely thought to be linked to the Haqqani network"
+    assert hearsay.document.outlet.name == "Socialist Worker"
+    assert claim.status == "contested"
+    assert "supported by Amrullah Saleh" in claim.status_reason
+    assert "refuted by Taliban" in claim.status_reason
+
+
+@pytest.mark.parametrize(
+    ("event", "value"),
+    [
+        ("crocus-city-hall-attack-2024", 133),
+        ("kerman-bombings-2024", 84),
+        ("bajaur-rally-bombing-2023", 43),
+    ],
+)
+def test_seed_003_tolls_have_the_new_york_times_as_origin(seeded, event, value):
+    [figure] = Figure.objects.filter(event__slug=event, measure="killed")
+    assert (figure.qualifier, figure.value) == ("at_least", value)
+    assert "no less than" in figure.attribution.quote
+    assert figure.attribution.origin()[1] == "The New York Times"
+
+
+def test_every_isk_alias_finds_the_actor(seeded):
+    isk = Actor.objects.get(slug="islamic-state-khorasan-province")
+    for alias in ["IS-K", "ISIS-K", "ISKP", "Daesh", "ISIS-Okay", "iskp"]:
+        assert list(Actor.objects.named(alias)) == [isk], alias
