@@ -1,0 +1,90 @@
+"""Optimistic concurrency for API writes: ETag from a record's `version`, If-Match required.
+
+Every detail response carries `ETag: "<version>"`. PUT, PATCH and DELETE must send that value in
+If-Match (428 without it) and are refused with 412 when the record changed meanwhile. The check
+locks the row (select_for_update) inside the write's transaction, so of two racing writers with
+the same If-Match exactly one wins.
+"""
+
+import re
+
+from django.db import transaction
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+_ETAG = re.compile(r'^\s*(?:W/)?"([^"]*)"\s*$')
+
+
+class PreconditionRequired(APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        'This write needs an If-Match header with the ETag of the version you edited, e.g. If-Match: "3". '
+        "Read the record first (GET) to get its ETag."
+    )
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record changed since you read it. Reload it and apply your change again."
+    default_code = "precondition_failed"
+
+
+def etag_for(version: int) -> str:
+    return f'"{version}"'
+
+
+def requested_versions(header: str | None) -> set[str]:
+    """The versions named by an If-Match header ("3", W/"3", or a comma-separated list)."""
+    if not header or not header.strip():
+        raise PreconditionRequired()
+    versions = set()
+    for part in header.split(","):
+        match = _ETAG.match(part)
+        if not match:
+            raise PreconditionRequired(
+                f'If-Match must hold the quoted ETag of the record, e.g. If-Match: "3"; got {header[:40]!r}.'
+            )
+        versions.add(match.group(1))
+    return versions
+
+
+class ConcurrencyMixin:
+    """For (ReadOnly)ModelViewSets over models with a `version` field."""
+
+    def _lock_and_check(self, request):
+        instance = self.get_object()
+        wanted = requested_versions(request.headers.get("If-Match"))
+        current = (
+            type(instance)
+            ._default_manager.select_for_update()
+            .filter(pk=instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if current is None or str(current) not in wanted:
+            raise PreconditionFailed(
+                f"The record is at version {current}, you edited version "
+                f"{', '.join(sorted(wanted))}. Reload it (GET) and apply your change again."
+            )
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        version = response.data.get("version") if isinstance(response.data, dict) else None
+        if version is not None:
+            response["ETag"] = etag_for(version)
+        return response
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            self._lock_and_check(request)
+            response = super().update(request, *args, **kwargs)
+        version = response.data.get("version") if isinstance(response.data, dict) else None
+        if version is not None:
+            response["ETag"] = etag_for(version)
+        return response
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            self._lock_and_check(request)
+            return super().destroy(request, *args, **kwargs)

@@ -1,0 +1,71 @@
+"""CSV and JSON-LD renderers for the API.
+
+CSV flattens each row (nested objects become `parent.child` columns, lists are joined with "; ")
+and escapes spreadsheet formulas: a cell starting with = + - @ (or a tab or carriage return) is
+prefixed with an apostrophe so a spreadsheet shows it as text instead of running it.
+"""
+
+import csv
+import io
+
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def flatten(row: dict, prefix: str = "") -> dict:
+    flat: dict = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        elif isinstance(value, list):
+            flat[name] = "; ".join(
+                str(v.get("name") or v.get("id") or v) if isinstance(v, dict) else str(v)
+                for v in value
+            )
+        else:
+            flat[name] = value
+    return flat
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if isinstance(data, dict) and isinstance(data.get("results"), list):
+            rows = data["results"]
+        elif isinstance(data, list):
+            rows = data
+        else:
+            rows = [data]
+        flat_rows = [flatten(r) if isinstance(r, dict) else {"value": r} for r in rows]
+        columns: list[str] = []
+        for r in flat_rows:
+            columns.extend(k for k in r if k not in columns)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([escape_cell(c) for c in columns])
+        for r in flat_rows:
+            writer.writerow([escape_cell(r.get(c)) for c in columns])
+        return out.getvalue().encode("utf-8")
+
+
+class JSONLDRenderer(JSONRenderer):
+    media_type = "application/ld+json"
+    format = "jsonld"
