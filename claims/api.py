@@ -49,6 +49,7 @@ from sources.api import (
     IdCursorPagination,
     with_write_schema,
 )
+from sources.filters import is_id
 from sources.models import Actor, Document, Outlet
 from sources.renderers import JSONLDRenderer
 from sources.serializers import OriginSerializer
@@ -372,7 +373,7 @@ class ClaimViewSet(CuratedViewSet):
     )
     def history(self, request, pk=None):
         value = str(self.kwargs["pk"])
-        claim_id = int(value) if value.isdigit() else self.get_object().pk
+        claim_id = int(value) if is_id(value) else self.get_object().pk
         records = list(
             Claim.history.filter(id=claim_id)
             .select_related("history_user")
@@ -564,13 +565,13 @@ class ChangesView(GenericAPIView):
         if not after:
             return since, None, None
         kind, _, number = after.partition(":")
-        if kind not in CHANGE_TYPES or not number.isdigit():
+        if kind not in CHANGE_TYPES or not is_id(number):
             raise ValidationError({"after": ["Use the value from the `next` link."]})
         return since, kind, int(number)
 
     def _page_size(self, request) -> int:
         raw = request.query_params.get("page_size", "100")
-        if not raw.isdigit() or int(raw) < 1:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
             raise ValidationError({"page_size": ["A positive whole number."]})
         return min(int(raw), MAX_PAGE_SIZE)
 

@@ -8,13 +8,14 @@ import django_filters as df
 from django.db.models import Q
 
 from claims.models import Attribution, Claim, Event, Figure
+from sources.filters import IdFilter, StrictBooleanFilter, is_id
 from sources.models import Actor
 
 
 def speaker_ids(value: str):
     """Actor ids for ?speaker=: an id, or a name, slug or any alias (IS-K, ISKP, Daesh...)."""
     value = value.strip()
-    if value.isdigit():
+    if is_id(value):
         return [int(value)]
     return Actor.objects.named(value).values("pk")
 
@@ -22,7 +23,7 @@ def speaker_ids(value: str):
 def outlet_q(prefix: str, value: str) -> Q:
     """Published by the outlet (id or slug), or relayed through it (`via`)."""
     value = value.strip()
-    key = "id" if value.isdigit() else "slug"
+    key = "id" if is_id(value) else "slug"
     return Q(**{f"{prefix}document__outlet__{key}": value}) | Q(**{f"{prefix}via__{key}": value})
 
 
@@ -77,7 +78,7 @@ class ClaimFilter(df.FilterSet):
 
     def filter_event(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(**{"event_id" if value.isdigit() else "event__slug": value})
+        return queryset.filter(**{"event_id" if is_id(value) else "event__slug": value})
 
     def filter_attributions(self, queryset, name, value):
         # Combined once in filter_queryset, so speaker + stance must hold for the same attribution.
@@ -112,8 +113,8 @@ class ClaimFilter(df.FilterSet):
 
 
 class AttributionFilter(df.FilterSet):
-    claim = df.NumberFilter(field_name="claim")
-    document = df.NumberFilter(field_name="document")
+    claim = IdFilter(field_name="claim")
+    document = IdFilter(field_name="document")
     event = df.CharFilter(method="filter_event", label="Event id or slug (the claim's event)")
     measure = df.ChoiceFilter(
         choices=Figure.Measure.choices, method="filter_measure", label="Holds a figure of"
@@ -134,7 +135,7 @@ class AttributionFilter(df.FilterSet):
 
     def filter_event(self, queryset, name, value):
         value = value.strip()
-        key = "claim__event_id" if value.isdigit() else "claim__event__slug"
+        key = "claim__event_id" if is_id(value) else "claim__event__slug"
         return queryset.filter(**{key: value})
 
     def filter_measure(self, queryset, name, value):
@@ -160,8 +161,8 @@ class AttributionFilter(df.FilterSet):
 
 class FigureFilter(df.FilterSet):
     event = df.CharFilter(method="filter_event", label="Event id or slug")
-    claim = df.NumberFilter(field_name="attribution__claim")
-    attribution = df.NumberFilter(field_name="attribution")
+    claim = IdFilter(field_name="attribution__claim")
+    attribution = IdFilter(field_name="attribution")
     measure = df.ChoiceFilter(choices=Figure.Measure.choices)
     qualifier = df.ChoiceFilter(choices=Figure.Qualifier.choices)
     population = df.CharFilter(lookup_expr="iexact")
@@ -169,7 +170,7 @@ class FigureFilter(df.FilterSet):
     outlet = df.CharFilter(method="filter_outlet", label="Outlet id or slug")
     date_after = df.DateFilter(method="filter_dates", label="Counted or said on or after")
     date_before = df.DateFilter(method="filter_dates", label="Counted or said on or before")
-    current = df.BooleanFilter(method="filter_current", label="true: not superseded")
+    current = StrictBooleanFilter(method="filter_current", label="true: not superseded")
 
     class Meta:
         model = Figure
@@ -177,7 +178,7 @@ class FigureFilter(df.FilterSet):
 
     def filter_event(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(**{"event_id" if value.isdigit() else "event__slug": value})
+        return queryset.filter(**{"event_id" if is_id(value) else "event__slug": value})
 
     def filter_speaker(self, queryset, name, value):
         return queryset.filter(attribution__speaker__in=speaker_ids(value))
@@ -201,4 +202,4 @@ class FigureFilter(df.FilterSet):
         )
 
     def filter_current(self, queryset, name, value):
-        return queryset.filter(superseded_by__isnull=value)
+        return queryset.filter(superseded_by__isnull=value == "true")

@@ -21,6 +21,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from sources import filters
 from sources.concurrency import ConcurrencyMixin
+from sources.filters import is_id
 from sources.models import Actor, Document, Outlet
 from sources.renderers import CSVRenderer
 from sources.serializers import (
@@ -167,7 +168,7 @@ class CuratedViewSet(ConcurrencyMixin, viewsets.ModelViewSet):
 
     def get_object(self):
         value = str(self.kwargs[self.lookup_field])
-        if not value.isdigit():
+        if not is_id(value):
             if not self.slug_field:
                 from django.http import Http404
 

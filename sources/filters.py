@@ -5,11 +5,41 @@ from django.db.models import Q
 
 from sources.models import Actor, ActorKind, Document, Outlet, OutletKind
 
+MAX_ID = 2**63 - 1  # the largest primary key the databases store
+
+
+def is_id(value: str) -> bool:
+    """A string that can be a primary key: ASCII digits within the databases' integer range."""
+    return value.isascii() and value.isdigit() and int(value) <= MAX_ID
+
+
+class IdFilter(df.NumberFilter):
+    """A record id; out-of-range numbers are a 400 naming the parameter, not a database error."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
+
+
+class StrictBooleanFilter(df.ChoiceFilter):
+    """true or false; anything else is a 400 naming the parameter (BooleanFilter ignores it).
+
+    Use with a `method`, which receives the string "true" or "false".
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", BOOLEAN_CHOICES)
+        super().__init__(*args, **kwargs)
+
 
 def id_or_slug(queryset, field: str, value: str):
     """Filter `field` (a foreign key to a model with a slug) by id, or by slug when not a number."""
     value = value.strip()
-    if value.isdigit():
+    if is_id(value):
         return queryset.filter(**{f"{field}_id": int(value)})
     return queryset.filter(**{f"{field}__slug": value})
 
@@ -33,7 +63,7 @@ class DocumentFilter(df.FilterSet):
     outlet = df.CharFilter(method="filter_outlet", label="Outlet id or slug")
     published_after = df.DateFilter(field_name="published", lookup_expr="gte")
     published_before = df.DateFilter(field_name="published", lookup_expr="lte")
-    derived = df.BooleanFilter(
+    derived = StrictBooleanFilter(
         method="filter_derived",
         label="true: copies of another document or outlet; false: originals",
     )
@@ -49,7 +79,7 @@ class DocumentFilter(df.FilterSet):
 
     def filter_derived(self, queryset, name, value):
         derived = Q(derived_from__isnull=False) | Q(origin_outlet__isnull=False)
-        return queryset.filter(derived) if value else queryset.exclude(derived)
+        return queryset.filter(derived) if value == "true" else queryset.exclude(derived)
 
     def search(self, queryset, name, value):
         return queryset.filter(title__icontains=value)
@@ -58,7 +88,7 @@ class DocumentFilter(df.FilterSet):
 class ActorFilter(df.FilterSet):
     kind = df.ChoiceFilter(choices=ActorKind.choices)
     name = df.CharFilter(method="filter_name", label="Name, slug or any alias (exact, any case)")
-    affiliation = df.NumberFilter(field_name="affiliation")
+    affiliation = IdFilter(field_name="affiliation")
 
     class Meta:
         model = Actor

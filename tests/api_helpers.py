@@ -75,7 +75,9 @@ def world(db):
     official = factories.ActorFactory(name="A spokesman", slug="spokesman")
     toll = factories.ClaimFactory(text="The airport bombing killed N people", event=event)
     toll.tags.add(factories.TagFactory(name="casualties", slug="casualties"))
-    own = factories.AttributionFactory(claim=toll, document=doc_a, quote="killing at least 46 people")
+    own = factories.AttributionFactory(
+        claim=toll, document=doc_a, quote="killing at least 46 people"
+    )
     quoted = factories.AttributionFactory(
         claim=toll,
         document=doc_b,

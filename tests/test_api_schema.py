@@ -1,0 +1,90 @@
+"""The OpenAPI schema and docs, and a bounded schemathesis run against the in-process WSGI app.
+
+The run fails on any 5xx, any response not described by the schema, and any body that does not
+match it. Examples are few (see `settings`) so the run finishes in well under two minutes.
+"""
+
+# ruff: noqa: F811  (pytest fixtures imported from tests.api_helpers)
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from config.wsgi import application
+from tests.api_helpers import _generous_throttles, world  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_describes_every_endpoint_and_error(client):
+    response = client.get("/api/v1/schema/?format=json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in [
+        "/api/v1/claims/{id}/",
+        "/api/v1/claims/{id}/stances/",
+        "/api/v1/claims/{id}/claimreview/",
+        "/api/v1/claims/{id}/history/",
+        "/api/v1/events/{id}/figures/",
+        "/api/v1/changes/",
+        "/api/v1/attributions/",
+        "/api/v1/figures/",
+    ]:
+        assert path in paths
+    patch = paths["/api/v1/claims/{id}/"]["patch"]
+    assert {"400", "401", "403", "404", "412", "428", "429"} <= set(patch["responses"])
+    assert any(p["name"] == "If-Match" for p in patch["parameters"])
+    listing = paths["/api/v1/claims/"]["get"]
+    assert {"status", "speaker", "q", "date_after", "expand", "format", "page_size"} <= {
+        p["name"] for p in listing["parameters"]
+    }
+
+
+def test_docs_page_has_no_inline_script_and_loads_local_assets(client):
+    response = client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<script>" not in html and "<style>" not in html
+    assert "cdn" not in html.lower()
+    assert "Content-Security-Policy" in response.headers
+    script = client.get("/api/v1/docs/?script=")
+    assert script.status_code == 200
+    assert b"SwaggerUIBundle" in script.content
+
+
+MAX_EXAMPLES = 6  # per operation: about 40 operations, well under two minutes in total
+
+
+def test_api_conforms_to_its_schema(world):
+    """Generated requests to every operation: no 5xx, only documented statuses and shapes.
+
+    Runs as one test (schemathesis' pytest loader does not support this pytest version), one
+    hypothesis run per operation, inside the test's transaction so the world fixture is visible.
+    """
+    api = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+    checks = [not_a_server_error, status_code_conformance, response_schema_conformance]
+    failures = []
+    for result in api.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case):
+            case.call_and_validate(checks=checks)
+
+        try:
+            run()
+        except Exception as error:  # collect every operation's failure, then report all
+            failures.append(f"{operation.method.upper()} {operation.path}: {error}")
+    assert not failures, "\n\n".join(failures)
