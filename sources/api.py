@@ -6,6 +6,7 @@ anyone; only claims, and the attributions and figures of claims, are hidden unti
 
 from django.conf import settings
 from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -168,10 +169,10 @@ class CuratedViewSet(ConcurrencyMixin, viewsets.ModelViewSet):
 
     def get_object(self):
         value = str(self.kwargs[self.lookup_field])
+        if "\x00" in value:  # PostgreSQL refuses NUL in a string: no record has one
+            raise Http404
         if not is_id(value):
             if not self.slug_field:
-                from django.http import Http404
-
                 raise Http404
             self.kwargs = {**self.kwargs, self.slug_field: value}
             self.lookup_field, lookup = self.slug_field, self.lookup_field

@@ -8,6 +8,8 @@ match it. Examples are few (see `settings`) so the run finishes in well under tw
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -68,6 +70,18 @@ def test_api_conforms_to_its_schema(world, reviewer, who):
     Runs as one test (schemathesis' pytest loader does not support this pytest version), one
     hypothesis run per operation, inside the test's transaction so the world fixture is visible.
     """
+    # Like Django's test client: keep the test's connection (and transaction) open between requests.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        failures = _run(who, reviewer)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    assert not failures, "\n\n".join(failures)
+
+
+def _run(who, reviewer) -> list[str]:
     api = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
     checks = [not_a_server_error, status_code_conformance, response_schema_conformance]
     headers = {}
@@ -93,4 +107,4 @@ def test_api_conforms_to_its_schema(world, reviewer, who):
             run()
         except Exception as error:  # collect every operation's failure, then report all
             failures.append(f"{operation.method.upper()} {operation.path}: {error}")
-    assert not failures, "\n\n".join(failures)
+    return failures

@@ -807,3 +807,8 @@ def test_claim_list_query_count_does_not_grow_with_page_size(
     with django_assert_num_queries(18):
         response = anon.get(URL + f"claims/?expand=attributions&page_size={page_size}")
     assert len(response.json()["results"]) == page_size
+
+
+def test_nul_bytes_in_a_lookup_are_404(anon, world):
+    assert anon.get(URL + "claims/a%00b/").status_code == 404
+    assert anon.get(URL + "claims/?speaker=a%00b").status_code == 400
