@@ -812,3 +812,41 @@ def test_claim_list_query_count_does_not_grow_with_page_size(
 def test_nul_bytes_in_a_lookup_are_404(anon, world):
     assert anon.get(URL + "claims/a%00b/").status_code == 404
     assert anon.get(URL + "claims/?speaker=a%00b").status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_writers_with_the_same_etag_exactly_one_wins(editor):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from claims.models import Event
+
+    event = factories.EventFactory()
+    etag = f'"{event.version}"'
+    token_client(editor)  # create the token before the threads start
+
+    def write(n):
+        try:
+            return (
+                token_client(editor)
+                .patch(
+                    URL + f"events/{event.pk}/",
+                    {"place": f"place {n}"},
+                    format="json",
+                    HTTP_IF_MATCH=etag,
+                )
+                .status_code
+            )
+        finally:
+            connections.close_all()
+
+    if connections["default"].vendor == "postgresql":
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            codes = sorted(pool.map(write, range(6)))
+    else:
+        # The SQLite test database is in memory with a shared cache, which locks whole tables
+        # across threads ("database table is locked"); there the writers go one after another.
+        codes = sorted(write(n) for n in range(6))
+    assert codes == [200] + [412] * 5
+    assert Event.objects.get(pk=event.pk).version == event.version + 1
