@@ -57,7 +57,7 @@ class EventSerializer(StrictModelSerializer):
 
 class FigureSerializer(StrictModelSerializer):
     claim = serializers.IntegerField(source="attribution.claim_id", read_only=True)
-    event = RefSerializer(read_only=True)
+    event = RefSerializer(read_only=True, allow_null=True)
     interval = serializers.SerializerMethodField()
     superseded_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 

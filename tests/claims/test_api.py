@@ -850,3 +850,24 @@ def test_racing_writers_with_the_same_etag_exactly_one_wins(editor):
         codes = sorted(write(n) for n in range(6))
     assert codes == [200] + [412] * 5
     assert Event.objects.get(pk=event.pk).version == event.version + 1
+
+
+@pytest.mark.usefixtures("seeded_module")
+def test_seeded_kabul_toll_diverges_in_the_event_comparison(anon):
+    response = anon.get(URL + "events/kabul-airport-bombing-2021/figures/")
+    assert response.status_code == 200
+    killed_total = [
+        g
+        for g in response.json()["groups"]
+        if g["measure"] == "killed" and g["population"] == "total"
+    ]
+    assert killed_total and killed_total[0]["divergences"]
+
+
+@pytest.mark.usefixtures("seeded_module")
+def test_seeded_actor_is_found_by_alias_and_alias_filters_answer(anon):
+    by_alias = ids(anon.get(URL + "claims/?speaker=ISKP&page_size=100"))
+    by_name = ids(anon.get(URL + "actors/?name=IS-K"))
+    assert by_name
+    assert anon.get(URL + "claims/?speaker=Daesh").status_code == 200
+    assert isinstance(by_alias, list)
