@@ -18,10 +18,31 @@ def speaker_label(a: Attribution, origin_label: str) -> str:
     if a.speaker_id:
         return a.speaker.name
     if a.voice == Attribution.Voice.OWN:
-        return a.document.outlet.name if a.document.outlet_id else origin_label
+        outlet = a.document.outlet.name if a.document.outlet_id else "Unknown publisher"
+        return f"{outlet} (own voice)"
     if a.speaker_description:
         return a.speaker_description
     return a.get_voice_display()
+
+
+def written(figure: Figure) -> str:
+    """The figure as written in the source, or its qualifier and number when not recorded."""
+    if figure.text:
+        return figure.text
+    if figure.qualifier == Figure.Qualifier.RANGE:
+        return f"{figure.value} to {figure.value_high}"
+    if figure.value is None:
+        return figure.get_qualifier_display().lower()
+    if figure.qualifier == Figure.Qualifier.EXACT:
+        return str(figure.value)
+    return f"{figure.get_qualifier_display().lower()} {figure.value}"
+
+
+def described(figure: Figure) -> str:
+    """The figure as written, naming its population when the written words do not."""
+    if figure.text or figure.population == intervals.TOTAL:
+        return written(figure)
+    return f"{written(figure)} ({figure.population})"
 
 
 @dataclass
@@ -32,6 +53,10 @@ class FigureRow:
     origin: str
     diverging: bool
     on: date | None
+
+    @property
+    def written(self) -> str:
+        return written(self.figure)
 
 
 @dataclass
@@ -76,7 +101,9 @@ def compare_event(event: Event, claims) -> EventComparison:
     facts = [f.fact() for f in figures]
     found = intervals.divergences(facts)
     diverging_ids = {i for d in found for i in (*d.a.figure_ids, *d.b.figure_ids)}
-    diverging_estimates = {(e.attribution_id, e.measure, e.population) for d in found for e in (d.a, d.b)}
+    diverging_estimates = {
+        (e.attribution_id, e.measure, e.population) for d in found for e in (d.a, d.b)
+    }
 
     rows_by_figure: dict[int, FigureRow] = {}
     groups: dict[tuple[str, str], FigureGroup] = {}
@@ -103,16 +130,15 @@ def compare_event(event: Event, claims) -> EventComparison:
     for f in figures:
         row = rows_by_figure[f.pk]
         labels[f.measure] = f.get_measure_display()
-        population = "" if f.population == intervals.TOTAL else f" ({f.population})"
-        written = f.text or f"{f.get_qualifier_display().lower()} {f.value}"
+        as_written = described(f)
         flag = " — superseded" if f.superseded_by_id else ""
         by_measure[f.measure].append(
             charts.BarInput(
-                label=f"{written}{population} — {row.speaker}",
+                label=f"{as_written} — {row.speaker}",
                 interval=f.fact().interval,
                 diverging=row.diverging,
                 superseded=f.superseded_by_id is not None,
-                detail=f"{written}{population}: {row.speaker}, via {row.origin}{flag}",
+                detail=f"{as_written}: {row.speaker}; origin {row.origin}{flag}",
             )
         )
     for est in intervals.estimates(facts):
@@ -120,10 +146,7 @@ def compare_event(event: Event, claims) -> EventComparison:
             continue
         a = attributions[est.attribution_id]
         speaker = speaker_label(a, origins[a.pk][1])
-        parts = " + ".join(
-            rows_by_figure[i].figure.text or str(rows_by_figure[i].figure.value)
-            for i in est.figure_ids
-        )
+        parts = " + ".join(described(rows_by_figure[i].figure) for i in est.figure_ids)
         by_measure[est.measure].append(
             charts.BarInput(
                 label=f"total from parts ({parts}) — {speaker}",
@@ -140,24 +163,21 @@ def compare_event(event: Event, claims) -> EventComparison:
         timeline[row.on].append(row)
     ordered = sorted(timeline.items(), key=lambda kv: (kv[0] is None, kv[0] or date.min))
 
-    described = []
+    pairs = []
     for d in found:
         sides = []
         for est in (d.a, d.b):
             a = attributions[est.attribution_id]
             speaker = speaker_label(a, origins[a.pk][1])
-            written = ", ".join(
-                rows_by_figure[i].figure.text or str(rows_by_figure[i].figure.value)
-                for i in est.figure_ids
-            )
-            sides.append(f"{written} ({speaker}) {est.interval}")
-        described.append((Figure.Measure(d.measure).label, d.population, sides[0], sides[1]))
+            parts = " + ".join(described(rows_by_figure[i].figure) for i in est.figure_ids)
+            sides.append(f"“{parts}” ({speaker}): {est.interval}")
+        pairs.append((Figure.Measure(d.measure).label, d.population, sides[0], sides[1]))
 
     return EventComparison(
         groups=list(groups.values()),
         charts=chart_list,
         timeline=ordered,
-        divergences=described,
+        divergences=pairs,
     )
 
 

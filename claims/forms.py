@@ -18,7 +18,10 @@ class ClaimFilterForm(forms.Form):
         label="Status", required=False, choices=[("", "any status"), *Claim.Status.choices]
     )
     event = forms.CharField(
-        label="Event (slug or id)", required=False, max_length=200, help_text="e.g. kabul-airport-bombing-2021"
+        label="Event (slug or id)",
+        required=False,
+        max_length=200,
+        help_text="e.g. kabul-airport-bombing-2021",
     )
     speaker = forms.CharField(
         label="Speaker (name or alias)", required=False, max_length=200, help_text="e.g. ISKP"
@@ -122,9 +125,7 @@ class EventFilterForm(forms.Form):
         if data.get("q"):
             events = events.filter(Q(name__icontains=data["q"]) | Q(place__icontains=data["q"]))
         if data.get("status"):
-            events = events.filter(
-                pk__in=claims.filter(status=data["status"]).values("event_id")
-            )
+            events = events.filter(pk__in=claims.filter(status=data["status"]).values("event_id"))
         if data.get("date_from"):
             events = events.filter(date__gte=data["date_from"])
         if data.get("date_to"):

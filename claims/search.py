@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from claims.models import Attribution, Claim
+from claims.models import Attribution
 from sources.highlight import mark_terms, term_pattern
 from sources.models import Actor, ActorAlias, Document
 
@@ -101,7 +101,9 @@ def _postgres(query: str, claims: QuerySet) -> tuple[QuerySet, QuerySet, QuerySe
     return found_claims, quotes, documents, actors, by_similarity
 
 
-def _simple(words: list[str], claims: QuerySet) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet, bool]:
+def _simple(
+    words: list[str], claims: QuerySet
+) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet, bool]:
     def every(*fields: str) -> Q:
         condition = Q()
         for word in words:
@@ -141,8 +143,9 @@ def search(query: str, claims: QuerySet) -> Results:
     for c in results.claims:
         c.snippet = mark_terms(c.text, pattern)
     results.quotes = list(
-        quotes.select_related("claim", "speaker", "document__outlet")
-        .defer("document__text")[:LIMIT]
+        quotes.select_related("claim", "speaker", "document__outlet").defer("document__text")[
+            :LIMIT
+        ]
     )
     for a in results.quotes:
         a.snippet = mark_terms(a.quote, pattern, around=160)
@@ -155,4 +158,3 @@ def search(query: str, claims: QuerySet) -> Results:
         actor.name_html = mark_terms(actor.name, pattern)
         actor.aliases_html = [mark_terms(alias.name, pattern) for alias in actor.aliases.all()]
     return results
-

@@ -1,9 +1,9 @@
 """Public pages about claims and events. Views translate: the reading is done by QuerySet methods
 and claims.comparison, and every join the templates touch is declared here."""
 
-from django.core.paginator import Paginator
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import render
@@ -60,9 +60,7 @@ def home(request):
         ),
         "events": list(visible_events(request.user).order_by("-date", "name")[:8]),
         "documents": list(
-            Document.objects.select_related("outlet").defer("text").order_by("-published", "pk")[
-                :8
-            ]
+            Document.objects.select_related("outlet").defer("text").order_by("-published", "pk")[:8]
         ),
         "permalink": reverse("claims:home"),
         "api_url": "/api/v1/",
@@ -132,9 +130,7 @@ def event_list(request):
 
 def event_detail(request, slug):
     event = by_key(Event.objects.all(), slug)
-    claims = list(
-        visible_claims(request.user).filter(event=event).order_by("status", "text", "pk")
-    )
+    claims = list(visible_claims(request.user).filter(event=event).order_by("status", "text", "pk"))
     if not claims and not (request.user.is_authenticated and request.user.is_staff):
         raise Http404("No such page.")
     compared = comparison.compare_event(event, [c.pk for c in claims])
@@ -179,4 +175,3 @@ def about(request):
             "api_url": "/api/v1/",
         },
     )
-

@@ -6,6 +6,7 @@ each piece is marked with every span that covers it; a span's anchor sits on its
 Search results use the same cutting to mark matched words.
 """
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ def segments(text: str, spans: Sequence[Span]) -> list[tuple[str, list[Span]]]:
     valid = [s for s in spans if 0 <= s.start < s.end <= len(text)]
     cuts = sorted({0, len(text), *(s.start for s in valid), *(s.end for s in valid)})
     out = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         covering = [s for s in valid if s.start <= a and b <= s.end]
         out.append((text[a:b], covering))
     return out
@@ -74,13 +75,15 @@ def mark_spans(
                     )
                 )
             else:
-                html.append(format_html('<mark class="{}" title="{}">{}</mark>', classes, title, piece))
+                html.append(
+                    format_html('<mark class="{}" title="{}">{}</mark>', classes, title, piece)
+                )
         position += len(piece)
         if after is not None:
             for s in covering:
                 if s.end == position:
                     html.append(after(s))
-    return mark_safe("".join(html))  # noqa: S308 - every piece above is escaped
+    return mark_safe("".join(html))  # every piece above is escaped
 
 
 def term_pattern(terms: Iterable[str]) -> re.Pattern | None:
@@ -114,4 +117,4 @@ def mark_terms(text: str, pattern: re.Pattern | None, *, around: int | None = No
         html.append(format_html("<mark>{}</mark>", m.group(0)))
         last = m.end()
     html.append(escape(text[last:]))
-    return mark_safe("".join(html))  # noqa: S308 - every piece above is escaped
+    return mark_safe("".join(html))  # every piece above is escaped

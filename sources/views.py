@@ -164,7 +164,10 @@ def outlet_detail(request, slug):
     )
     relayed = list(
         Attribution.objects.filter(claim__in=claims)
-        .filter(Q(via=outlet) | Q(document__outlet=outlet, voice__in=["quoted", "paraphrased", "unnamed"]))
+        .filter(
+            Q(via=outlet)
+            | Q(document__outlet=outlet, voice__in=["quoted", "paraphrased", "unnamed"])
+        )
         .select_related("claim", "speaker", "document__outlet", "via")
         .defer("document__text")
         .order_by("speaker__name", "pk")[:200]
