@@ -22,7 +22,9 @@ def speaker_label(a: Attribution, origin_label: str) -> str:
         return f"{outlet} (own voice)"
     if a.speaker_description:
         return a.speaker_description
-    return a.get_voice_display()
+    if a.voice == Attribution.Voice.HEARSAY:
+        return "Unattributed"
+    return "Unnamed source"
 
 
 def written(figure: Figure) -> str:

@@ -130,7 +130,12 @@ def event_list(request):
 
 def event_detail(request, slug):
     event = by_key(Event.objects.all(), slug)
-    claims = list(visible_claims(request.user).filter(event=event).order_by("status", "text", "pk"))
+    claims = list(
+        visible_claims(request.user)
+        .filter(event=event)
+        .select_related("event")
+        .order_by("status", "text", "pk")
+    )
     if not claims and not (request.user.is_authenticated and request.user.is_staff):
         raise Http404("No such page.")
     compared = comparison.compare_event(event, [c.pk for c in claims])
