@@ -21,8 +21,6 @@ from sources.models import Actor, ActorAlias, Document
 
 LIMIT = 20
 CONFIG = "english"
-# Trigram similarity above which a name counts as a (misspelled) match.
-TRIGRAM_THRESHOLD = 0.3
 MAX_QUERY = 200
 
 _WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
@@ -88,13 +86,12 @@ def _postgres(query: str, claims: QuerySet) -> tuple[QuerySet, QuerySet, QuerySe
     )
     by_similarity = False
     if not actors.exists():
-        # Fallback for misspelled names: trigram similarity on the name or any alias.
-        similar_alias = ActorAlias.objects.annotate(
-            similarity=TrigramSimilarity("name", query)
-        ).filter(actor=OuterRef("pk"), similarity__gt=TRIGRAM_THRESHOLD)
+        # Fallback for misspelled names: trigram similarity (pg_trgm's % operator, served by the
+        # trigram indexes, threshold pg_trgm.similarity_threshold = 0.3) on the name or an alias.
+        similar_alias = ActorAlias.objects.filter(actor=OuterRef("pk"), name__trigram_similar=query)
         actors = (
-            Actor.objects.annotate(similarity=TrigramSimilarity("name", query))
-            .filter(Q(similarity__gt=TRIGRAM_THRESHOLD) | Exists(similar_alias))
+            Actor.objects.filter(Q(name__trigram_similar=query) | Exists(similar_alias))
+            .annotate(similarity=TrigramSimilarity("name", query))
             .order_by("-similarity", "name")
         )
         by_similarity = True
