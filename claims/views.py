@@ -83,7 +83,7 @@ def claim_list(request):
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "filter_query": _query_without_page(request),
             "permalink": request.get_full_path(),
             "api_url": "/api/v1/claims/" + (f"?{api_query}" if api_query else ""),
         },
@@ -121,7 +121,7 @@ def event_list(request):
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "filter_query": _query_without_page(request),
             "permalink": request.get_full_path(),
             "api_url": "/api/v1/events/" + (f"?{api_query}" if api_query else ""),
         },

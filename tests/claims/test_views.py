@@ -317,7 +317,7 @@ def test_event_list_query_count_is_constant(client, django_assert_num_queries, r
 @pytest.mark.parametrize("rows", [2, 10])
 def test_search_query_count_is_constant(client, django_assert_num_queries, rows):
     for i in range(rows):
-        actor = ActorFactory(name=f"Bomber group {i}")
+        actor = ActorFactory(name=f"Bomb unit {i}")
         ActorAliasFactory(actor=actor, name=f"BG{i}")
         AttributionFactory(
             claim__text=f"The bombing {i} was claimed", speaker=actor, voice="quoted"
