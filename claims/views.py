@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from claims import comparison
 from claims.forms import ClaimFilterForm, EventFilterForm
-from claims.models import Attribution, Claim, Event, Figure
+from claims.models import Claim, Event
 from claims.search import search as run_search
 from sources.models import Document
 
@@ -172,10 +172,6 @@ def about(request):
         request,
         "claims/about.html",
         {
-            "statuses": Claim.Status.choices,
-            "voices": Attribution.Voice.choices,
-            "stances": Attribution.Stance.choices,
-            "qualifiers": Figure.Qualifier.choices,
             "permalink": reverse("claims:about"),
             "api_url": "/api/v1/",
         },

@@ -110,5 +110,23 @@ def test_claim_page_is_readable_on_a_phone(phone, site):
     assert width <= 375
     phone.shot("phone-claim")
     phone.goto(site.kabul.get_absolute_url())
+    assert phone.page.evaluate("document.documentElement.scrollWidth") <= 375  # the chart scrolls
     phone.shot("phone-event")
     assert_clean(phone, "phone pages")
+
+
+def test_draft_claim_shows_its_banner_to_staff_without_csp_violation(visitor, site, client):
+    from django.conf import settings
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True)
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    visitor.page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": visitor.base_url}]
+    )
+    visitor.goto(site.draft.get_absolute_url())
+    assert "Draft" in visitor.page.locator(".draft-banner").inner_text()
+    visitor.shot("claim-draft-staff")
+    assert_clean(visitor, "draft claim")
