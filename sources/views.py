@@ -131,7 +131,10 @@ def actor_detail(request, slug):
     for name in names:
         condition |= Q(text__icontains=name)
     mentioned = list(
-        claims.filter(condition).exclude(pk__in=list(by_claim)).order_by("text", "pk")[:50]
+        claims.filter(condition)
+        .exclude(pk__in=list(by_claim))
+        .select_related("event")
+        .order_by("text", "pk")[:50]
     )
     return render(
         request,

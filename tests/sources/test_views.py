@@ -131,6 +131,7 @@ def test_actor_page_query_count_is_constant(client, django_assert_num_queries, r
     actor = ActorFactory()
     ActorAliasFactory.create_batch(rows, actor=actor)
     ActorFactory.create_batch(rows, affiliation=actor)
+    ClaimFactory.create_batch(rows, text=f"{actor.name} carried out the attack")  # names it
     for _ in range(rows):
         claim = ClaimFactory()
         AttributionFactory(claim=claim, speaker=actor, voice="quoted")
