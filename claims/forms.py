@@ -107,15 +107,29 @@ class ClaimFilterForm(forms.Form):
         return claims
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(ClaimFilterForm):
+    """Events by name, date, and the claims about them (status, speaker, outlet, stance)."""
+
     q = forms.CharField(label="Name or place contains", required=False, max_length=200)
     status = forms.ChoiceField(
         label="Has a claim with status",
         required=False,
         choices=[("", "any status"), *Claim.Status.choices],
     )
-    date_from = forms.DateField(label="From", required=False, widget=DateInput)
-    date_to = forms.DateField(label="Until", required=False, widget=DateInput)
+    date_from = forms.DateField(label="Happened from", required=False, widget=DateInput)
+    date_to = forms.DateField(label="Happened until", required=False, widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["event"]
+
+    def attribution_filter(self) -> Q | None:
+        # The date range applies to the event, not to when things were said about it.
+        dates = {k: self.cleaned_data.pop(k, None) for k in ("date_from", "date_to")}
+        try:
+            return super().attribution_filter()
+        finally:
+            self.cleaned_data.update(dates)
 
     def filter(self, events: QuerySet, claims: QuerySet) -> QuerySet:
         """Events matching every filter; `claims` are the claims the reader may see."""
@@ -124,10 +138,15 @@ class EventFilterForm(forms.Form):
         data = self.cleaned_data
         if data.get("q"):
             events = events.filter(Q(name__icontains=data["q"]) | Q(place__icontains=data["q"]))
-        if data.get("status"):
-            events = events.filter(pk__in=claims.filter(status=data["status"]).values("event_id"))
         if data.get("date_from"):
             events = events.filter(date__gte=data["date_from"])
         if data.get("date_to"):
             events = events.filter(date__lte=data["date_to"])
+        if data.get("status"):
+            claims = claims.filter(status=data["status"])
+        condition = self.attribution_filter()
+        if condition is not None:
+            claims = claims.filter(pk__in=Attribution.objects.filter(condition).values("claim_id"))
+        if data.get("status") or condition is not None:
+            events = events.filter(pk__in=claims.values("event_id"))
         return events

@@ -13,6 +13,32 @@ def site(transactional_db):
     return build_site()
 
 
+# Controls without a label, and headings that skip a level (h2 straight to h4), on this page.
+A11Y_PROBLEMS = """
+() => {
+  const problems = [];
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type !== 'hidden' && el.labels.length === 0 && !el.getAttribute('aria-label')) {
+      problems.push('unlabelled ' + el.name);
+    }
+  }
+  let last = 0;
+  for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+    const level = Number(h.tagName[1]);
+    if (level > last + 1) problems.push('heading jumps to ' + h.tagName + ': ' + h.textContent.trim());
+    last = level;
+  }
+  for (const name of ['banner', 'main', 'contentinfo', 'navigation', 'search']) {
+    const tag = {banner: 'header', main: 'main', contentinfo: 'footer', navigation: 'nav'}[name];
+    if (!document.querySelector(`[role=${name}]`) && !(tag && document.querySelector(tag))) {
+      problems.push('no ' + name + ' landmark');
+    }
+  }
+  return problems;
+}
+"""
+
+
 def assert_clean(visitor, where: str) -> None:
     assert visitor.violations() == [], f"CSP violations on {where}"
     assert visitor.console == [], f"console messages on {where}"
@@ -79,7 +105,7 @@ def test_search_for_iskp_finds_isk(visitor, site):
     assert_clean(visitor, "search page")
 
 
-def test_no_page_reports_a_csp_violation(visitor, site):
+def test_no_page_reports_a_csp_violation_or_basic_accessibility_problem(visitor, site):
     pages = [
         "/",
         "/claims/",
@@ -100,6 +126,7 @@ def test_no_page_reports_a_csp_violation(visitor, site):
     for path in pages:
         visitor.goto(path)
         assert_clean(visitor, path)
+        assert visitor.page.evaluate(A11Y_PROBLEMS) == [], path
     visitor.goto("/claims/")
     visitor.shot("claim-list")
 

@@ -343,3 +343,12 @@ def test_staff_pages_add_only_the_session_queries(staff_client, django_assert_nu
 
 def test_dates_render_iso(client, site):
     assert date(2021, 8, 26).isoformat() in client.get(site.kabul.get_absolute_url()).text
+
+
+def test_event_list_filters_by_speaker_and_status(client, site):
+    body = client.get("/events/?speaker=Bakhtar").content.decode()
+    assert site.kunduz.name in body and site.kabul.name not in body
+    body = client.get("/events/?status=contested").content.decode()
+    assert site.kabul.name in body and site.kunduz.name not in body
+    body = client.get("/events/?outlet=rferl&stance=supports").content.decode()
+    assert site.kabul.name in body and site.kunduz.name not in body
