@@ -98,7 +98,17 @@ def test_outlet_page_shows_its_own_voice(client, site):
     assert own.text in body.split("Reported in its own voice")[1]
 
 
-@pytest.mark.parametrize("path", ["/documents/999999/", "/actors/nobody/", "/outlets/nobody/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/documents/999999/",
+        "/documents/99999999999999999999999/",
+        "/actors/nobody/",
+        "/outlets/nobody/",
+        "/events/nothing/",
+        "/events/99999999999999999999999/",
+    ],
+)
 def test_missing_records_are_404(client, path):
     assert client.get(path).status_code == 404
 
