@@ -1,0 +1,234 @@
+"""Side-by-side views of the evidence: an event's figures, a claim's stance matrix.
+
+Each function reads everything it shows in a fixed number of queries (origins are resolved in bulk
+by claims.services.attribution_origins), so pages cost the same however many rows they show.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from claims import charts, intervals
+from claims.models import Attribution, Claim, Event, Figure
+from claims.services import attribution_origins
+
+
+def speaker_label(a: Attribution, origin_label: str) -> str:
+    """Who speaks, in words: the named actor, the described unnamed source, or the outlet itself."""
+    if a.speaker_id:
+        return a.speaker.name
+    if a.voice == Attribution.Voice.OWN:
+        outlet = a.document.outlet.name if a.document.outlet_id else "Unknown publisher"
+        return f"{outlet} (own voice)"
+    if a.speaker_description:
+        return a.speaker_description
+    if a.voice == Attribution.Voice.HEARSAY:
+        return "Unattributed"
+    return "Unnamed source"
+
+
+def written(figure: Figure) -> str:
+    """The figure as written in the source, or its qualifier and number when not recorded."""
+    if figure.text:
+        return figure.text
+    if figure.qualifier == Figure.Qualifier.RANGE:
+        return f"{figure.value} to {figure.value_high}"
+    if figure.value is None:
+        return figure.get_qualifier_display().lower()
+    if figure.qualifier == Figure.Qualifier.EXACT:
+        return str(figure.value)
+    return f"{figure.get_qualifier_display().lower()} {figure.value}"
+
+
+def described(figure: Figure) -> str:
+    """The figure as written, naming its population when the written words do not."""
+    if figure.text or figure.population == intervals.TOTAL:
+        return written(figure)
+    return f"{written(figure)} ({figure.population})"
+
+
+@dataclass
+class FigureRow:
+    figure: Figure
+    attribution: Attribution
+    speaker: str
+    origin: str
+    diverging: bool
+    on: date | None
+
+    @property
+    def written(self) -> str:
+        return written(self.figure)
+
+
+@dataclass
+class FigureGroup:
+    measure: str
+    measure_label: str
+    population: str
+    rows: list[FigureRow] = field(default_factory=list)
+
+
+@dataclass
+class EventComparison:
+    groups: list[FigureGroup]
+    charts: list[tuple[str, charts.Chart]]  # (measure label, chart)
+    timeline: list[tuple[date | None, list[FigureRow]]]
+    divergences: list[tuple[str, str, str, str]]  # measure, population, side a, side b
+
+    @property
+    def has_figures(self) -> bool:
+        return bool(self.groups)
+
+
+def event_figures(event: Event, claims) -> list[Figure]:
+    """The event's figures from the given claims, with everything the page shows joined."""
+    return list(
+        Figure.objects.filter(event=event, attribution__claim__in=claims)
+        .select_related(
+            "attribution__claim",
+            "attribution__speaker",
+            "attribution__via",
+            "attribution__document__outlet",
+        )
+        .order_by("measure", "population", "low", "pk")
+    )
+
+
+def compare_event(event: Event, claims) -> EventComparison:
+    """Group the event's figures by measure and population, chart them, and find divergences."""
+    figures = event_figures(event, claims)
+    attributions = {f.attribution_id: f.attribution for f in figures}
+    origins = attribution_origins(attributions.values())
+    facts = [f.fact() for f in figures]
+    found = intervals.divergences(facts)
+    diverging_ids = {i for d in found for i in (*d.a.figure_ids, *d.b.figure_ids)}
+    diverging_estimates = {
+        (e.attribution_id, e.measure, e.population) for d in found for e in (d.a, d.b)
+    }
+
+    rows_by_figure: dict[int, FigureRow] = {}
+    groups: dict[tuple[str, str], FigureGroup] = {}
+    for f in figures:
+        a = f.attribution
+        origin = origins[a.pk][1]
+        row = FigureRow(
+            figure=f,
+            attribution=a,
+            speaker=speaker_label(a, origin),
+            origin=origin,
+            diverging=f.pk in diverging_ids,
+            on=f.as_of or a.stated_on or a.document.published,
+        )
+        rows_by_figure[f.pk] = row
+        key = (f.measure, f.population)
+        if key not in groups:
+            groups[key] = FigureGroup(f.measure, f.get_measure_display(), f.population)
+        groups[key].rows.append(row)
+
+    # One chart per measure: every figure of that measure, plus the totals rolled up from parts.
+    by_measure: dict[str, list[charts.BarInput]] = defaultdict(list)
+    labels: dict[str, str] = {}
+    for f in figures:
+        row = rows_by_figure[f.pk]
+        labels[f.measure] = f.get_measure_display()
+        as_written = described(f)
+        flag = " — superseded" if f.superseded_by_id else ""
+        by_measure[f.measure].append(
+            charts.BarInput(
+                label=f"{as_written} — {row.speaker}",
+                interval=f.fact().interval,
+                diverging=row.diverging,
+                superseded=f.superseded_by_id is not None,
+                detail=f"{as_written}: {row.speaker}; origin {row.origin}{flag}",
+            )
+        )
+    for est in intervals.estimates(facts):
+        if not est.rolled_up:
+            continue
+        a = attributions[est.attribution_id]
+        speaker = speaker_label(a, origins[a.pk][1])
+        parts = " + ".join(described(rows_by_figure[i].figure) for i in est.figure_ids)
+        by_measure[est.measure].append(
+            charts.BarInput(
+                label=f"total from parts ({parts}) — {speaker}",
+                interval=est.interval,
+                diverging=(est.attribution_id, est.measure, est.population) in diverging_estimates,
+                rolled_up=True,
+                detail=f"Total implied by {parts}: {speaker}",
+            )
+        )
+    chart_list = [(labels[m], charts.build(bars)) for m, bars in by_measure.items()]
+
+    timeline: dict[date | None, list[FigureRow]] = defaultdict(list)
+    for row in rows_by_figure.values():
+        timeline[row.on].append(row)
+    ordered = sorted(timeline.items(), key=lambda kv: (kv[0] is None, kv[0] or date.min))
+
+    pairs = []
+    for d in found:
+        sides = []
+        for est in (d.a, d.b):
+            a = attributions[est.attribution_id]
+            speaker = speaker_label(a, origins[a.pk][1])
+            parts = " + ".join(described(rows_by_figure[i].figure) for i in est.figure_ids)
+            sides.append(f"“{parts}” ({speaker}): {est.interval}")
+        pairs.append((Figure.Measure(d.measure).label, d.population, sides[0], sides[1]))
+
+    return EventComparison(
+        groups=list(groups.values()),
+        charts=chart_list,
+        timeline=ordered,
+        divergences=pairs,
+    )
+
+
+@dataclass
+class OriginGroup:
+    origin: str
+    attributions: list[Attribution]
+
+    @property
+    def repeated(self) -> bool:
+        return len(self.attributions) > 1
+
+
+@dataclass
+class StanceColumn:
+    stance: str
+    label: str
+    groups: list[OriginGroup]
+
+    @property
+    def count(self) -> int:
+        return sum(len(g.attributions) for g in self.groups)
+
+
+def claim_attributions(claim: Claim) -> list[Attribution]:
+    """The claim's attributions with speaker, via, document and outlet joined, oldest first."""
+    return list(
+        claim.attributions.select_related("speaker", "via", "document__outlet")
+        .prefetch_related("figures")
+        .order_by("stated_on", "document__published", "pk")
+    )
+
+
+def stance_matrix(attributions: list[Attribution]) -> list[StanceColumn]:
+    """Columns supports / refutes / questions / neutral; inside each, attributions by origin.
+
+    Attributions sharing an origin are one piece of evidence, so they are listed together.
+    Each attribution gets `origin_label` and `speaker_label` attributes for the template.
+    """
+    origins = attribution_origins(attributions)
+    columns = []
+    for stance in Attribution.Stance:
+        by_origin: dict[tuple, OriginGroup] = {}
+        for a in attributions:
+            if a.stance != stance:
+                continue
+            key, label = origins[a.pk]
+            a.origin_label = label
+            a.speaker_label = speaker_label(a, label)
+            by_origin.setdefault(key, OriginGroup(label, [])).attributions.append(a)
+        columns.append(StanceColumn(stance.value, stance.label, list(by_origin.values())))
+    return columns

@@ -1,0 +1,157 @@
+"""One search box over claims, quotes, documents and actors.
+
+On PostgreSQL: full-text search (websearch syntax, English configuration) ranked by SearchRank, using
+the GIN expression indexes of the 0002/0003 search-index migrations, plus trigram similarity on actor
+names and aliases so a misspelled name ("Amrulah Saleh") still finds its actor. On SQLite: every word
+must occur (icontains). The choice follows connection.vendor.
+
+Results carry the matched words highlighted: the text is escaped piece by piece and the matches are
+wrapped in <mark> (sources.highlight.mark_terms).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from claims.models import Attribution
+from sources.highlight import mark_terms, term_pattern
+from sources.models import Actor, ActorAlias, Document
+
+LIMIT = 20
+CONFIG = "english"
+MAX_QUERY = 200
+
+_WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
+
+
+def terms(query: str) -> list[str]:
+    """The words of a query, as typed (hyphens kept: "IS-K")."""
+    return [w.strip("-'’") for w in _WORD.findall(query) if w.strip("-'’")]
+
+
+@dataclass
+class Results:
+    query: str
+    claims: list = field(default_factory=list)
+    quotes: list = field(default_factory=list)
+    documents: list = field(default_factory=list)
+    actors: list = field(default_factory=list)
+    by_similarity: bool = False  # actors found by trigram similarity only
+
+    @property
+    def total(self) -> int:
+        return len(self.claims) + len(self.quotes) + len(self.documents) + len(self.actors)
+
+
+def _postgres(query: str, claims: QuerySet) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet, bool]:
+    from django.contrib.postgres.search import (
+        SearchQuery,
+        SearchRank,
+        SearchVector,
+        TrigramSimilarity,
+    )
+
+    sq = SearchQuery(query, search_type="websearch", config=CONFIG)
+
+    # Each vector is exactly the expression indexed by the search-index migrations.
+    claim_vector = SearchVector("text", config=CONFIG)
+    found_claims = (
+        claims.annotate(search=claim_vector)
+        .filter(search=sq)
+        .annotate(rank=SearchRank(claim_vector, sq))
+        .order_by("-rank", "pk")
+    )
+    quote_vector = SearchVector("quote", config=CONFIG)
+    quotes = (
+        Attribution.objects.filter(claim__in=claims)
+        .annotate(search=quote_vector)
+        .filter(search=sq)
+        .annotate(rank=SearchRank(quote_vector, sq))
+        .order_by("-rank", "pk")
+    )
+    doc_vector = SearchVector("title", "text", config=CONFIG)
+    documents = (
+        Document.objects.annotate(search=doc_vector)
+        .filter(search=sq)
+        .annotate(rank=SearchRank(doc_vector, sq))
+        .order_by("-rank", "pk")
+    )
+    alias_match = ActorAlias.objects.annotate(search=SearchVector("name", config=CONFIG)).filter(
+        actor=OuterRef("pk"), search=sq
+    )
+    actors = Actor.objects.annotate(search=SearchVector("name", config=CONFIG)).filter(
+        Q(search=sq) | Exists(alias_match)
+    )
+    by_similarity = False
+    if not actors.exists():
+        # Fallback for misspelled names: trigram similarity (pg_trgm's % operator, served by the
+        # trigram indexes, threshold pg_trgm.similarity_threshold = 0.3) on the name or an alias.
+        similar_alias = ActorAlias.objects.filter(actor=OuterRef("pk"), name__trigram_similar=query)
+        actors = (
+            Actor.objects.filter(Q(name__trigram_similar=query) | Exists(similar_alias))
+            .annotate(similarity=TrigramSimilarity("name", query))
+            .order_by("-similarity", "name")
+        )
+        by_similarity = True
+    return found_claims, quotes, documents, actors, by_similarity
+
+
+def _simple(
+    words: list[str], claims: QuerySet
+) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet, bool]:
+    def every(*fields: str) -> Q:
+        condition = Q()
+        for word in words:
+            any_field = Q()
+            for name in fields:
+                any_field |= Q(**{f"{name}__icontains": word})
+            condition &= any_field
+        return condition
+
+    found_claims = claims.filter(every("text")).order_by("-updated_at", "pk")
+    quotes = Attribution.objects.filter(Q(claim__in=claims) & every("quote")).order_by("pk")
+    documents = Document.objects.filter(every("title", "text")).order_by("-published", "pk")
+    alias_match = ActorAlias.objects.filter(Q(actor=OuterRef("pk")) & every("name"))
+    actors = Actor.objects.filter(every("name") | Exists(alias_match)).order_by("name")
+    return found_claims, quotes, documents, actors, False
+
+
+def search(query: str, claims: QuerySet) -> Results:
+    """Search the claims the reader may see (`claims`), their quotes, documents and actors.
+
+    Quotes are searched only among attributions of those claims. Each list holds at most LIMIT
+    results with `snippet` (safe HTML, matches marked) set on each.
+    """
+    query = " ".join(query.split())[:MAX_QUERY]
+    results = Results(query=query)
+    words = terms(query)
+    if not words:
+        return results
+    if connection.vendor == "postgresql":
+        found = _postgres(query, claims)
+    else:
+        found = _simple(words, claims)
+    found_claims, quotes, documents, actors, results.by_similarity = found
+
+    pattern = term_pattern(words)
+    results.claims = list(found_claims.select_related("event")[:LIMIT])
+    for c in results.claims:
+        c.snippet = mark_terms(c.text, pattern)
+    results.quotes = list(
+        quotes.select_related("claim", "speaker", "document__outlet").defer("document__text")[
+            :LIMIT
+        ]
+    )
+    for a in results.quotes:
+        a.snippet = mark_terms(a.quote, pattern, around=160)
+    results.documents = list(documents.select_related("outlet")[:LIMIT])
+    for d in results.documents:
+        d.title_html = mark_terms(d.title, pattern)
+        d.snippet = mark_terms(d.text, pattern, around=120)
+    results.actors = list(actors.prefetch_related("aliases")[:LIMIT])
+    for actor in results.actors:
+        actor.name_html = mark_terms(actor.name, pattern)
+        actor.aliases_html = [mark_terms(alias.name, pattern) for alias in actor.aliases.all()]
+    return results

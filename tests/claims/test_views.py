@@ -1,0 +1,354 @@
+"""Public claim and event pages: content, escaping, drafts, filters, search, and query counts that
+do not grow with the number of rows shown."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from claims.models import Attribution, Claim
+from tests.factories import (
+    ActorAliasFactory,
+    ActorFactory,
+    AttributionFactory,
+    ClaimFactory,
+    DocumentFactory,
+    EventFactory,
+    FigureFactory,
+    UserFactory,
+)
+from tests.site_data import build_site
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site():
+    return build_site()
+
+
+@pytest.fixture
+def staff_client(client):
+    user = UserFactory(is_staff=True)
+    client.force_login(user)
+    return client
+
+
+# --- content -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/claims/", "/events/", "/about/", "/search/", "/search/?q=Taliban"]
+)
+def test_fixed_pages_render(client, site, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'href="/about/"' in body  # the vocabulary is one click away from every page
+    assert "<main" in body and "<nav" in body and "<footer" in body
+
+
+def test_home_lists_contested_claims_first(client, site):
+    body = client.get("/").content.decode()
+    contested = body.index("Contested claims")
+    assert body.index(site.links.text) > contested
+    assert body.index(site.toll.text) > contested
+    assert body.index(site.kunduz_toll.text) > body.index("Other claims")
+
+
+def test_claim_page_shows_stance_matrix_with_links_to_quotes(client, site):
+    response = client.get(site.links.get_absolute_url())
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert site.links.status_reason in body
+    for word in ("Supports", "Refutes", "Questions", "Neutral"):
+        assert word in body
+    quote = site.saleh_quote
+    assert f'href="/documents/{quote.document_id}/#a-{quote.pk}"' in body
+    assert f'href="/api/v1/claims/{site.links.pk}/"' in body
+    assert f'href="/claims/{site.links.pk}/"' in body  # permalink by id
+
+
+def test_claim_page_found_by_id_as_well_as_slug(client, site):
+    assert client.get(f"/claims/{site.toll.pk}/").status_code == 200
+    assert client.get("/claims/no-such-claim/").status_code == 404
+    assert client.get("/claims/99999999999999999999999/").status_code == 404
+
+
+def test_attributions_sharing_an_origin_are_grouped(client, site):
+    # A second outlet repeats the US figure, relayed via RFE/RL: same origin, one piece of evidence.
+    copy = DocumentFactory(
+        text="Officials said the attack killed some 170 Afghans and 13 American soldiers, RFE/RL reported."
+    )
+    Attribution.objects.create(
+        claim=site.toll,
+        document=copy,
+        voice=Attribution.Voice.UNNAMED,
+        stance=Attribution.Stance.SUPPORTS,
+        via=site.rferl,
+        quote="killed some 170 Afghans and 13 American soldiers",
+    )
+    body = client.get(site.toll.get_absolute_url()).content.decode()
+    assert "Radio Free Europe/Radio Liberty</strong> — 2 reports, one origin" in body
+
+
+def test_kabul_event_page_charts_the_diverging_figures(client, site):
+    response = client.get(site.kabul.get_absolute_url())
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<svg" in body and 'class="bar diverging"' in body
+    assert "≠ diverges" in body
+    assert "around 100 people" in body and "some 170 Afghans" in body
+    assert 'class="arrow"' in body  # the roll-up total has no upper bound
+    assert f'href="/api/v1/events/{site.kabul.pk}/figures/"' in body
+    assert "Timeline of figures" in body
+    assert "style=" not in body and "<script" not in body
+
+
+def test_kunduz_event_page_shows_open_ended_figures_without_divergence(client, site):
+    body = client.get(site.kunduz.get_absolute_url()).content.decode()
+    assert "at least 46 people" in body and "more than 140" in body
+    assert 'class="bar diverging"' not in body
+    assert body.count('class="arrow"') == 2
+
+
+def test_event_page_by_id(client, site):
+    assert client.get(f"/events/{site.kabul.pk}/").status_code == 200
+
+
+# --- escaping ----------------------------------------------------------------------------------
+
+
+def test_script_in_claim_and_quote_is_shown_as_text(client):
+    document = DocumentFactory(text="He wrote <script>alert('quote')</script> on the wall.")
+    claim = ClaimFactory(text="<script>alert('claim')</script> is a claim", slug="script-claim")
+    speaker = ActorFactory(name="<script>alert('actor')</script>", slug="script-actor")
+    AttributionFactory(
+        claim=claim,
+        document=document,
+        speaker=speaker,
+        voice=Attribution.Voice.QUOTED,
+        quote="<script>alert('quote')</script>",
+    )
+    pages = [
+        "/",
+        "/claims/",
+        claim.get_absolute_url(),
+        claim.event.get_absolute_url(),
+        document.get_absolute_url(),
+        speaker.get_absolute_url(),
+        document.outlet.get_absolute_url(),
+        "/search/?q=alert",
+        "/search/?q=<script>",
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = response.content.decode()
+        assert "<script>alert" not in body, path
+    assert "&lt;script&gt;alert(&#x27;claim&#x27;)" in client.get(claim.get_absolute_url()).text
+    assert "&lt;script&gt;alert(&#x27;quote&#x27;)" in client.get(document.get_absolute_url()).text
+
+
+# --- publication -------------------------------------------------------------------------------
+
+
+def test_unpublished_claim_is_404_for_anonymous_visitors(client, site):
+    assert client.get(site.draft.get_absolute_url()).status_code == 404
+    assert client.get(f"/claims/{site.draft.pk}/").status_code == 404
+    assert site.draft.text not in client.get("/claims/").content.decode()
+    assert site.draft.text not in client.get(site.kunduz.get_absolute_url()).content.decode()
+    assert "vest bomb" not in client.get("/search/?q=vest").content.decode().split("Quotes")[1]
+
+
+def test_unpublished_claim_shows_draft_banner_to_staff(staff_client, site):
+    response = staff_client.get(site.draft.get_absolute_url())
+    assert response.status_code == 200
+    assert 'class="draft-banner"' in response.content.decode()
+    published = staff_client.get(site.links.get_absolute_url()).content.decode()
+    assert 'class="draft-banner"' not in published
+
+
+def test_event_with_only_draft_claims_is_hidden_from_the_public(client):
+    event = EventFactory()
+    ClaimFactory(event=event, publication=Claim.Publication.DRAFT)
+    assert client.get(event.get_absolute_url()).status_code == 404
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+def test_claim_list_filters_by_status(client, site):
+    body = client.get("/claims/?status=contested").content.decode()
+    assert site.links.text in body and site.toll.text in body
+    assert site.kunduz_toll.text not in body
+
+
+def test_claim_list_filters_by_speaker_alias_and_stance(client, site):
+    ActorAliasFactory(actor=site.taliban, name="Talibs")
+    body = client.get("/claims/?speaker=Talibs&stance=refutes").content.decode()
+    assert site.links.text in body
+    assert site.toll.text not in body
+    assert site.links.text not in client.get("/claims/?speaker=Talibs&stance=supports").text
+
+
+def test_claim_list_filters_by_outlet_event_and_date(client, site):
+    assert site.toll.text in client.get("/claims/?outlet=rferl").text
+    assert site.links.text not in client.get("/claims/?outlet=rferl").text
+    by_event = client.get(f"/claims/?event={site.kunduz.slug}").text
+    assert site.kunduz_toll.text in by_event and site.toll.text not in by_event
+    in_2023 = client.get("/claims/?from=2023-01-01&to=2023-12-31").text
+    assert site.toll.text in in_2023 and site.links.text not in in_2023
+
+
+@pytest.mark.parametrize(
+    "query", ["date_from=not-a-date", "from=2024-01-01&to=2023-01-01", "status=bogus", "page=x"]
+)
+def test_bad_filters_answer_200_with_a_message_not_500(client, site, query):
+    response = client.get(f"/claims/?{query}")
+    assert response.status_code == 200
+
+
+def test_claim_list_is_paginated_and_keeps_filters_in_links(client):
+    ClaimFactory.create_batch(30, status=Claim.Status.UNSUPPORTED)
+    body = client.get("/claims/?status=unsupported").content.decode()
+    assert "Page 1 of 2" in body
+    assert 'href="?status=unsupported&amp;page=2"' in body
+
+
+def test_event_list_filters_by_date(client, site):
+    body = client.get("/events/?date_from=2021-09-01").content.decode()
+    assert site.kunduz.name in body and site.kabul.name not in body
+
+
+# --- search (SQLite path in the normal suite) ----------------------------------------------------
+
+
+def test_search_finds_actor_by_alias_with_the_match_highlighted(client, site):
+    body = client.get("/search/?q=ISKP").content.decode()
+    assert f'href="{site.isk.get_absolute_url()}"' in body
+    assert "<mark>ISKP</mark>" in body
+
+
+def test_search_finds_claims_quotes_and_documents(client, site):
+    body = client.get("/search/?q=Haqqani").content.decode()
+    assert site.links.get_absolute_url() in body
+    assert f"/documents/{site.saleh_quote.document_id}/#a-{site.saleh_quote.pk}" in body
+    assert "<mark>Haqqani</mark>" in body
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text and trigram")
+def test_postgres_search_finds_isk_by_alias_and_saleh_misspelled(client, site):
+    body = client.get("/search/?q=ISKP").content.decode()
+    assert f'href="{site.isk.get_absolute_url()}"' in body
+    body = client.get("/search/?q=Amrulah Saleh").content.decode()
+    assert f'href="{site.saleh.get_absolute_url()}"' in body
+    assert "spelled similarly" in body
+    body = client.get("/search/?q=killed").content.decode()  # stemmed: "killed" matches "kill"
+    assert site.toll.get_absolute_url() in body
+
+
+# --- query counts --------------------------------------------------------------------------------
+
+
+def _claims_with_attributions(n: int):
+    event = EventFactory()
+    for i in range(n):
+        claim = ClaimFactory(event=event, status=Claim.Status.CONTESTED if i % 2 else "reported")
+        FigureFactory(attribution__claim=claim, value=10 + i)
+    return event
+
+
+@pytest.mark.parametrize("rows", [2, 10])
+def test_home_query_count_is_constant(client, django_assert_num_queries, rows):
+    _claims_with_attributions(rows)
+    DocumentFactory.create_batch(rows)
+    # contested claims, other claims, events, documents
+    with django_assert_num_queries(4):
+        assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("rows", [2, 10])
+def test_claim_list_query_count_is_constant(client, django_assert_num_queries, rows):
+    _claims_with_attributions(rows)
+    # count, page of claims with their event
+    with django_assert_num_queries(2):
+        assert client.get("/claims/?status=reported&stance=supports").status_code == 200
+    with django_assert_num_queries(2):
+        assert client.get("/claims/").status_code == 200
+
+
+@pytest.mark.parametrize("rows", [2, 10])
+def test_claim_page_query_count_is_constant(client, django_assert_num_queries, rows):
+    claim = ClaimFactory()
+    speakers = ActorFactory.create_batch(rows)
+    for i, speaker in enumerate(speakers):
+        a = AttributionFactory(
+            claim=claim,
+            speaker=speaker,
+            voice=Attribution.Voice.QUOTED,
+            stance=[Attribution.Stance.SUPPORTS, Attribution.Stance.REFUTES][i % 2],
+        )
+        FigureFactory(attribution=a)
+    # claim with event, tags, attributions with speaker/via/document/outlet, their figures,
+    # document origins (one level: no copies)
+    with django_assert_num_queries(5):
+        assert client.get(claim.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("rows", [2, 10])
+def test_event_page_query_count_is_constant(client, django_assert_num_queries, rows):
+    event = _claims_with_attributions(rows)
+    # event, its visible claims, figures with attribution/claim/speaker/via/document/outlet,
+    # document origins
+    with django_assert_num_queries(4):
+        assert client.get(event.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("rows", [2, 10])
+def test_event_list_query_count_is_constant(client, django_assert_num_queries, rows):
+    for _ in range(rows):
+        ClaimFactory()
+    # count, page of events
+    with django_assert_num_queries(2):
+        assert client.get("/events/?date_from=2000-01-01").status_code == 200
+
+
+@pytest.mark.parametrize("rows", [2, 10])
+def test_search_query_count_is_constant(client, django_assert_num_queries, rows):
+    for i in range(rows):
+        actor = ActorFactory(name=f"Bomb unit {i}")
+        ActorAliasFactory(actor=actor, name=f"BG{i}")
+        AttributionFactory(
+            claim__text=f"The bombing {i} was claimed", speaker=actor, voice="quoted"
+        )
+    # claims, quotes, documents, actors, their aliases; PostgreSQL first asks whether any actor
+    # matches by full text before falling back to trigram similarity.
+    expected = 6 if connection.vendor == "postgresql" else 5
+    with django_assert_num_queries(expected):
+        assert client.get("/search/?q=bomb").status_code == 200
+
+
+def test_about_page_needs_no_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get("/about/").status_code == 200
+
+
+def test_staff_pages_add_only_the_session_queries(staff_client, django_assert_num_queries):
+    _claims_with_attributions(3)
+    # session, user, then the 2 list queries
+    with django_assert_num_queries(4):
+        assert staff_client.get("/claims/").status_code == 200
+
+
+def test_dates_render_iso(client, site):
+    assert date(2021, 8, 26).isoformat() in client.get(site.kabul.get_absolute_url()).text
+
+
+def test_event_list_filters_by_speaker_and_status(client, site):
+    body = client.get("/events/?speaker=Bakhtar").content.decode()
+    assert site.kunduz.name in body and site.kabul.name not in body
+    body = client.get("/events/?status=contested").content.decode()
+    assert site.kabul.name in body and site.kunduz.name not in body
+    body = client.get("/events/?outlet=rferl&stance=supports").content.decode()
+    assert site.kabul.name in body and site.kunduz.name not in body
