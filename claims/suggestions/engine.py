@@ -7,6 +7,7 @@ Django layer (`claims.suggestions.review`) resolves speakers to actors and hides
 """
 
 import hashlib
+from bisect import bisect_left
 import re
 from dataclasses import asdict, dataclass
 
@@ -79,6 +80,22 @@ class Cue:
     at: int
 
 
+_INITIALS = re.compile(r"\b[A-Z]\.[A-Z]\.$")
+_LEADING_JOINER = re.compile(r"^(?:and|but|as|while|which|who|that)\s+", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[;:“”\"]|,(?=\s*[“\"])")
+_ROLE_RE = re.compile(rf"\b(?:{p.ROLE})\b")
+_SPEAKER_END = re.compile(r",|\s+(?:who|which|that|in|on|at|when|after|as)\s")
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|its|their)\s+$")
+
+
+def _lower(text: str) -> str:
+    """text.lower() with the same length, so offsets found in it hold in the text."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
 # --- sentences ---------------------------------------------------------------------------------------
 
 
@@ -88,7 +105,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     for m in p.SENTENCE_END.finditer(text):
         if m.group().startswith((".", "!", "?")) and "\n" not in m.group():
             before = text[max(start, m.start() - 6) : m.start()].split()
-            word = before[-1].lower().lstrip("(\"“") if before else ""
+            word = before[-1].lower().lstrip('("“') if before else ""
             if word in p.ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
                 continue
         end = m.start() + len(m.group().rstrip())
@@ -112,9 +129,9 @@ def _add(text: str, spans: list, start: int, end: int) -> None:
 
 def _clean_speaker(raw: str) -> str | None:
     speaker = p.LEADING_NOISE.sub("", raw.strip(" ,")).strip()
-    if speaker.endswith(".") and not re.search(r"\b[A-Z]\.[A-Z]\.$", speaker):
+    if speaker.endswith(".") and not _INITIALS.search(speaker):
         speaker = speaker[:-1]
-    speaker = re.sub(r"^(?:and|but|as|while|which|who|that)\s+", "", speaker, flags=re.I)
+    speaker = _LEADING_JOINER.sub("", speaker)
     if not speaker or speaker.lower() in p.NOT_SPEAKERS:
         return None
     if speaker.lower().startswith(("no ", "nobody")):
@@ -143,12 +160,10 @@ def _voice(speaker: str | None, quoted: bool, hedged: bool) -> str:
 
 def _speaker_before(text: str, start: int, at: int) -> str | None:
     """The speaker written right before position `at` in the sentence starting at `start`."""
-    left = text[max(start, at - 200) : at]
-    clause = re.split(r"[;:“”\"]|,(?=\s*[“\"])", left)[-1]
-    apposed = p.APPOSITION.search(left)
-    if apposed and (
-        apposed.group("comma") or re.search(rf"\b(?:{p.ROLE})\b", apposed.group("appositive"))
-    ):
+    left = text[max(start, at - 160) : at]
+    clause = _CLAUSE_BREAK.split(left)[-1]
+    apposed = p.APPOSITION.search(left) if "," in left else None
+    if apposed and (apposed.group("comma") or _ROLE_RE.search(apposed.group("appositive"))):
         return _clean_speaker(apposed.group("speaker"))
     clause = clause.split(",")[-1] if not clause.rstrip().endswith(",") else clause
     m = p.SPEAKER_BEFORE.search(clause)
@@ -161,18 +176,19 @@ def _speaker_after(text: str, at: int, end: int) -> str | None:
     m = p.SPEAKER_AFTER.match(text, at, end)
     if not m:
         return None
-    speaker = re.split(r",|\s+(?:who|which|that|in|on|at|when|after|as)\s", m.group("speaker"))[0]
+    speaker = _SPEAKER_END.split(m.group("speaker"))[0]
     return _clean_speaker(speaker)
 
 
-def cues(text: str, start: int, end: int) -> list[Cue]:
-    """Attribution cues in the sentence text[start:end]."""
+def cues(text: str, start: int, end: int, lowered: str | None = None) -> list[Cue]:
+    """Attribution cues in the sentence text[start:end] (`lowered` is text.lower(), if known)."""
+    lowered = _lower(text) if lowered is None else lowered
     sentence = text[start:end]
     found: list[Cue] = []
-    quoted = any(q in sentence for q in "“”\"")
-    refuting = bool(p.REFUTE_PHRASES.search(sentence))
-    questioning = bool(p.QUESTION.search(sentence))
-    hedge = p.HEDGE.search(sentence)
+    quoted = "“" in sentence or "”" in sentence or '"' in sentence
+    refuting = p.REFUTE_PHRASES.search(lowered, start, end) is not None
+    questioning = p.QUESTION.search(lowered, start, end) is not None
+    hedge = p.HEDGE.search(lowered, start, end)
 
     def stance(verb: str) -> str:
         if verb.split()[0].lower() in p.DENY or refuting:
@@ -184,40 +200,43 @@ def cues(text: str, start: int, end: int) -> list[Cue]:
     for m in p.SAY_RE.finditer(text, start, end):
         verb = m.group("verb")
         at = m.start()
-        if re.search(r"\b(?:the|a|an|his|her|its|their)\s+$", text[max(start, at - 6) : at], re.I):
+        if _DETERMINER_BEFORE.search(lowered, max(start, at - 7), at):
             continue  # "the alleged mastermind": an adjective, not a reporting verb
         obj = (m.group("object") or "").strip()
         if verb in {"told", "tells", "tell"} and obj:
             verb = f"{verb} {obj}"
         elif verb in {"claimed", "claims", "claim"}:
-            if re.match(r"\s+responsibility", text[m.end() : m.end() + 20]):
+            if lowered.startswith(" responsibility", m.end()):
                 verb = f"{verb} responsibility"
-        speaker = _speaker_before(text, start, at)
+        if verb in p.PARTICIPLES:
+            speaker = _speaker_after(text, start, at) or _speaker_before(text, start, at)
+        else:
+            speaker = _speaker_before(text, start, at)
         if speaker is None:
             after = text[m.start() - 3 : m.start()]
-            if at == start or re.search(r"[,”\"’]\s*$", after):
+            if at == start or after.rstrip().endswith((",", "”", '"', "’")):
                 speaker = _speaker_after(text, m.end(), end)
         if speaker is None:
             continue
-        found.append(
-            Cue(speaker, verb, _voice(speaker, quoted, bool(hedge)), stance(verb), at)
-        )
-    for m in p.ACCORDING.finditer(text, start, end):
+        found.append(Cue(speaker, verb, _voice(speaker, quoted, bool(hedge)), stance(verb), at))
+    for m in p.ACCORDING.finditer(lowered, start, end):
         speaker = _speaker_after(text, m.end(), end)
         if speaker:
-            verb = " ".join(m.group().split())
-            found.append(Cue(speaker, verb, _voice(speaker, quoted, False), stance(verb), m.start()))
-    if not found:
-        medium = p.MEDIUM.search(sentence)
-        if medium:
-            verb = " ".join(medium.group().split())
-            speaker = _speaker_before(text, start, start + medium.start())
+            verb = " ".join(text[m.start() : m.end()].split())
             found.append(
-                Cue(speaker, verb, _voice(speaker, quoted, False), stance(verb), start + medium.start())
+                Cue(speaker, verb, _voice(speaker, quoted, False), stance(verb), m.start())
+            )
+    if not found:
+        medium = p.MEDIUM.search(lowered, start, end)
+        if medium:
+            verb = " ".join(text[medium.start() : medium.end()].split())
+            speaker = _speaker_before(text, start, medium.start())
+            found.append(
+                Cue(speaker, verb, _voice(speaker, quoted, False), stance(verb), medium.start())
             )
         elif hedge:
-            verb = " ".join(hedge.group().split())
-            found.append(Cue(None, verb, "hearsay", stance(verb), start + hedge.start()))
+            verb = " ".join(text[hedge.start() : hedge.end()].split())
+            found.append(Cue(None, verb, "hearsay", stance(verb), hedge.start()))
     return found
 
 
@@ -238,7 +257,7 @@ _WORDS = re.compile(r"[A-Za-z](?:[\w'’-]|\.(?=\w))*|\d(?:\d|[,.](?=\d))*|[^\w\
 
 def _population(words: list[str]) -> str:
     words = [w for w in words if w.lower() not in {"of", "its", "their", "the", "his", "her"}]
-    if len(words) > 1 and re.search(r"['’]s?$", words[0]):
+    if len(words) > 1 and words[0].endswith(("'s", "’s", "'", "’")):
         words = words[1:]  # "eight of ISIS-K's leaders" counts leaders
     if words and words[-1].lower() in {"more", "others", "other"}:
         words = words[:-1]
@@ -267,17 +286,18 @@ def _right(text: str, at: int, limit: int) -> tuple[str | None, list[str], int, 
             nxt = tokens[i + 1].group()
             if nxt.lower() in {"them", "whom", "which"}:
                 return None, [], at, True
-            if nxt.lower() in {"its", "their", "the", "his", "her", "those"} or re.search(
-                r"['’]s?$", nxt
-            ):
+            if nxt[:1].isalpha():
                 pop += [word, nxt]
                 i += 2
                 continue
             break
         if low == "and" and i + 1 < len(tokens):
             nxt = tokens[i + 1].group().lower()
-            if nxt.isalpha() and nxt not in p.MEASURE_AFTER and nxt not in p.MEASURE_BEFORE and (
-                nxt not in p.AUXILIARY and nxt not in p.POPULATION_STOP
+            if (
+                nxt.isalpha()
+                and nxt not in p.MEASURE_AFTER
+                and nxt not in p.MEASURE_BEFORE
+                and (nxt not in p.AUXILIARY and nxt not in p.POPULATION_STOP)
             ):
                 pop.append(word)
                 i += 1
@@ -304,7 +324,12 @@ def _right(text: str, at: int, limit: int) -> tuple[str | None, list[str], int, 
         word = tokens[j].group().lower()
         measure = p.MEASURE_AFTER.get(word)
         if measure == "killed" and word == "lost":
-            if not window[tokens[j].end() :].lstrip().lower().startswith(("their lives", "his life")):
+            if (
+                not window[tokens[j].end() :]
+                .lstrip()
+                .lower()
+                .startswith(("their lives", "his life"))
+            ):
                 measure = None
         if measure == "detained" and word == "held":
             measure = None
@@ -338,10 +363,11 @@ def _left(text: str, sentence_start: int, at: int) -> str | None:
     return None
 
 
-def _figures_in(text: str, start: int, end: int) -> list[_Figure]:
+def _figures_in(text: str, start: int, end: int, matches) -> list[_Figure]:
+    """Figures among the counts `matches` (FIGURE_RE on the lower-cased text) of a sentence."""
     found: list[_Figure] = []
     previous: _Figure | None = None
-    for m in p.FIGURE_RE.finditer(text, start, end):
+    for m in matches:
         low = m.group("blow") or m.group("low")
         high = m.group("bhigh") or m.group("high")
         count = numbers.read(m.group("qual"), low, high, m.group("vague"))
@@ -378,24 +404,27 @@ def _figures_in(text: str, start: int, end: int) -> list[_Figure]:
 # --- events ------------------------------------------------------------------------------------------
 
 
-def _event_hint(text: str, start: int, end: int) -> str | None:
-    """A place or attack named in the sentence, else the nearest one before it."""
+class _EventHints:
+    """Places and attacks named in a text, found once, looked up per sentence."""
 
-    def hints(a: int, b: int) -> list[str]:
-        out = []
-        for m in p.EVENT_RE.finditer(text, a, b):
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] = []
+        self.hints: list[str] = []
+        for m in p.EVENT_RE.finditer(text):
             hint = m.group("named") or m.group("place")
-            first = hint.split()[0].lower()
-            if first in p.NOT_PLACES:
+            if hint.split()[0].lower() in p.NOT_PLACES:
                 continue
-            out.append(" ".join(hint.split()))
-        return out
+            self.starts.append(m.start())
+            self.hints.append(" ".join(hint.split()))
 
-    inside = hints(start, end)
-    if inside:
-        return inside[0]
-    before = hints(max(0, start - 600), start)
-    return before[-1] if before else None
+    def near(self, start: int, end: int) -> str | None:
+        """The first one named in text[start:end], else the nearest one in the 600 before."""
+        i = bisect_left(self.starts, start)
+        if i < len(self.starts) and self.starts[i] < end:
+            return self.hints[i]
+        if i and self.starts[i - 1] >= start - 600:
+            return self.hints[i - 1]
+        return None
 
 
 # --- the engine --------------------------------------------------------------------------------------
@@ -404,12 +433,29 @@ def _event_hint(text: str, start: int, end: int) -> str | None:
 def suggest(text: str) -> list[Candidate]:
     """Candidate attributions and figures in `text`, in text order."""
     out: list[Candidate] = []
+    events = _EventHints(text)
+    lowered = _lower(text)
+    # One pass per expression over the whole text; sentences without a trigger are skipped.
+    triggers = sorted(
+        [m.start() for m in p.SAY_RE.finditer(text)]
+        + [m.start() for regex in (p.ACCORDING, p.MEDIUM, p.HEDGE) for m in regex.finditer(lowered)]
+    )
+    counts = list(p.FIGURE_RE.finditer(lowered))
+    count_starts = [m.start() for m in counts]
     for start, end in sentences(text):
         sentence = text[start:end]
-        has_number = p.FIGURE_RE.search(sentence) is not None
-        sentence_cues = cues(text, start, end)
-        figures = _figures_in(text, start, end) if has_number else []
-        hint = _event_hint(text, start, end) if figures else None
+        i = bisect_left(triggers, start)
+        sentence_cues = (
+            cues(text, start, end, lowered) if i < len(triggers) and triggers[i] < end else []
+        )
+        j = bisect_left(count_starts, start)
+        k = bisect_left(count_starts, end, lo=j)
+        figures = (
+            _figures_in(text, start, end, [m for m in counts[j:k] if m.end() <= end])
+            if k > j
+            else []
+        )
+        hint = events.near(start, end) if figures or sentence_cues else None
         seen: set[str] = set()
         for cue in sentence_cues:
             key = (cue.speaker or "").casefold() + "|" + cue.verb
@@ -426,7 +472,7 @@ def suggest(text: str) -> list[Candidate]:
                     verb=cue.verb,
                     voice=cue.voice,
                     stance=cue.stance,
-                    event_hint=_event_hint(text, start, end),
+                    event_hint=hint,
                 )
             )
         cue = next((c for c in sentence_cues if c.speaker), None) or (

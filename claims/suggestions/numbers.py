@@ -93,7 +93,9 @@ _SPELLED = (
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\s+(?:hundred|thousand|million))?"
 _DOZEN = r"(?:half\s+a\s+dozen|a\s+half-dozen|a\s+couple\s+of|(?:a\s+)?dozen)"
 NUMBER = rf"(?:{_DIGITS}|{_SPELLED}|{_DOZEN})"
-_QUAL = "|".join(re.escape(q).replace(r"\ ", r"\s+") for q in sorted(QUALIFIERS, key=len, reverse=True))
+_QUAL = "|".join(
+    re.escape(q).replace(r"\ ", r"\s+") for q in sorted(QUALIFIERS, key=len, reverse=True)
+)
 _VAGUE = r"(?:several|dozens|scores|hundreds|thousands|a\s+few|a\s+number)"
 
 # One qualified count. Groups: qual, low and high (or blow and bhigh after between), vague.
