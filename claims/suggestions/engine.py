@@ -7,8 +7,8 @@ Django layer (`claims.suggestions.review`) resolves speakers to actors and hides
 """
 
 import hashlib
-from bisect import bisect_left
 import re
+from bisect import bisect_left
 from dataclasses import asdict, dataclass
 
 from claims.intervals import TOTAL
@@ -205,9 +205,10 @@ def cues(text: str, start: int, end: int, lowered: str | None = None) -> list[Cu
         obj = (m.group("object") or "").strip()
         if verb in {"told", "tells", "tell"} and obj:
             verb = f"{verb} {obj}"
-        elif verb in {"claimed", "claims", "claim"}:
-            if lowered.startswith(" responsibility", m.end()):
-                verb = f"{verb} responsibility"
+        elif verb in {"claimed", "claims", "claim"} and lowered.startswith(
+            " responsibility", m.end()
+        ):
+            verb = f"{verb} responsibility"
         if verb in p.PARTICIPLES:
             speaker = _speaker_after(text, start, at) or _speaker_before(text, start, at)
         else:
@@ -280,7 +281,7 @@ def _right(text: str, at: int, limit: int) -> tuple[str | None, list[str], int, 
         low = word.lower().rstrip(".")
         if i == 0 and (low in p.NOT_PEOPLE or word == "%"):
             return None, [], at, True
-        if low in p.MEASURE_AFTER or low in p.AUXILIARY and low not in {"in", "total"}:
+        if low in p.MEASURE_AFTER or (low in p.AUXILIARY and low not in {"in", "total"}):
             break
         if low == "of" and i + 1 < len(tokens):
             nxt = tokens[i + 1].group()
@@ -323,14 +324,17 @@ def _right(text: str, at: int, limit: int) -> tuple[str | None, list[str], int, 
     if j < len(tokens):
         word = tokens[j].group().lower()
         measure = p.MEASURE_AFTER.get(word)
-        if measure == "killed" and word == "lost":
-            if (
+        if (
+            measure == "killed"
+            and word == "lost"
+            and (
                 not window[tokens[j].end() :]
                 .lstrip()
                 .lower()
                 .startswith(("their lives", "his life"))
-            ):
-                measure = None
+            )
+        ):
+            measure = None
         if measure == "detained" and word == "held":
             measure = None
         if measure == "evacuated":

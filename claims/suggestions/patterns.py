@@ -76,7 +76,7 @@ POPULATION_STOP = {
     "with", "while", "since", "near", "inside", "outside", "into", "to", "for", "if", "than",
     "the", "a", "an", "this", "that", "which", "more", "said", "says", "told", "within", "across",
     "over", "under", "around", "throughout", "following", "because", "including", "among",
-    "amid", "through", "against", "last", "this", "per", "each",
+    "amid", "through", "against", "last", "per", "each",
 }  # fmt: skip
 TOTAL_WORDS = {
     "people", "persons", "others", "other", "more", "individuals", "folks", "lives", "victims",

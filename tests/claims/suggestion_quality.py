@@ -82,16 +82,16 @@ def score() -> Score:
         result.figures_found += len(figures)
         for i, c in enumerate(figures):
             if i not in matched:
-                result.false.append(
-                    f"{path.stem}: {c.text!r} {c.measure} {c.qualifier} {c.value}"
-                )
+                result.false.append(f"{path.stem}: {c.text!r} {c.measure} {c.qualifier} {c.value}")
         speakers = [c.speaker for c in candidates if c.speaker]
         for name in notes["speakers"]:
             result.speakers_expected += 1
             if any(speaker_matches(name, s) for s in speakers):
                 result.speakers_found += 1
             else:
-                result.misses.append(f"{path.stem}: speaker {name!r} (found {sorted(set(speakers))})")
+                result.misses.append(
+                    f"{path.stem}: speaker {name!r} (found {sorted(set(speakers))})"
+                )
     return result
 
 
