@@ -176,38 +176,77 @@ def _words(text: str) -> set[str]:
     }
 
 
-def likely_claims(document: Document, candidate, limit: int = 5) -> list[Claim]:
-    """Existing claims a suggestion probably belongs to, best first.
+def likely_claims_for(document: Document, candidates, limit: int = 5) -> dict[str, list[Claim]]:
+    """For each candidate's fingerprint, the existing claims it probably belongs to, best first.
 
-    Claims about the hinted event holding a figure of the same measure come first, then claims
-    already cited in this document or worded like the suggestion's sentence.
+    Claims about the hinted event holding a figure of the same measure rank first, then claims of
+    that event, claims already cited in this document and claims worded like the sentence. A fixed
+    number of queries however many candidates are asked about.
     """
     from django.db.models import Q
 
-    ranked: dict[int, tuple[float, Claim]] = {}
-    events = list(events_for_hint(candidate.event_hint).values_list("pk", flat=True)[:10])
-    if candidate.kind == "figure" and events:
-        same = Claim.objects.filter(
-            event_id__in=events, attributions__figures__measure=candidate.measure
-        ).distinct()[:limit]
-        for claim in same:
-            ranked[claim.pk] = (100.0, claim)
-    words = _words(candidate.quote)
-    if candidate.measure:
-        words.add(candidate.measure)
-    keys = sorted(words, key=len, reverse=True)[:8]
-    query = Q(attributions__document=document)
+    from claims.models import Event
+
+    candidates = list(candidates)
+    if not candidates:
+        return {}
+    hints = {c.event_hint for c in candidates if c.event_hint}
+    events_by_hint: dict[str, set[int]] = {hint: set() for hint in hints}
+    if hints:
+        query = Q()
+        for hint in hints:
+            query |= Q(name__icontains=hint) | Q(place__icontains=hint)
+        for pk, name, place in Event.objects.filter(query).values_list("pk", "name", "place"):
+            for hint in hints:
+                if hint.casefold() in name.casefold() or hint.casefold() in place.casefold():
+                    events_by_hint[hint].add(pk)
+    all_events = set().union(*events_by_hint.values()) if events_by_hint else set()
+    words_by_fp = {
+        c.fingerprint: _words(c.quote) | ({c.measure} if c.measure else set()) for c in candidates
+    }
+    keys = sorted(set().union(*words_by_fp.values()), key=len, reverse=True)[:30]
+    query = Q(attributions__document=document) | Q(event_id__in=all_events)
     for word in keys:
         query |= Q(text__icontains=word)
-    if events:
-        query |= Q(event_id__in=events)
-    for claim in Claim.objects.filter(query).distinct()[:50]:
-        overlap = len(words & _words(claim.text)) / (len(_words(claim.text)) or 1)
-        score = overlap * 10 + (5 if claim.event_id in events else 0)
-        if claim.pk not in ranked or ranked[claim.pk][0] < score:
-            ranked[claim.pk] = (max(score, ranked.get(claim.pk, (0,))[0]), claim)
-    best = sorted(ranked.values(), key=lambda pair: (-pair[0], pair[1].pk))
-    return [claim for score, claim in best if score > 0][:limit]
+    pool = list(Claim.objects.filter(query).distinct().order_by("pk")[:200])
+    measures: dict[int, set[str]] = {}
+    for claim_id, measure in (
+        Figure.objects.filter(attribution__claim__in=[c.pk for c in pool])
+        .values_list("attribution__claim_id", "measure")
+        .distinct()
+    ):
+        measures.setdefault(claim_id, set()).add(measure)
+    cited = set(
+        Attribution.objects.filter(document=document, claim__in=[c.pk for c in pool]).values_list(
+            "claim_id", flat=True
+        )
+    )
+    claim_words = {claim.pk: _words(claim.text) for claim in pool}
+    out: dict[str, list[Claim]] = {}
+    for candidate in candidates:
+        events = events_by_hint.get(candidate.event_hint, set())
+        words = words_by_fp[candidate.fingerprint]
+        scored = []
+        for claim in pool:
+            score = 0.0
+            if claim.event_id in events:
+                score += 5
+                if candidate.kind == "figure" and candidate.measure in measures.get(claim.pk, ()):
+                    score += 100
+            if claim.pk in cited:
+                score += 2
+            mine = claim_words[claim.pk]
+            if mine:
+                score += 10 * len(words & mine) / len(mine)
+            if score > 0:
+                scored.append((-score, claim.pk, claim))
+        out[candidate.fingerprint] = [claim for _, _, claim in sorted(scored)[:limit]]
+    return out
+
+
+def likely_claims(document: Document, candidate, limit: int = 5) -> list[Claim]:
+    """Existing claims a suggestion probably belongs to, best first (see likely_claims_for)."""
+    return likely_claims_for(document, [candidate], limit)[candidate.fingerprint]
 
 
 def _occurrence(text: str, quote: str, start: int) -> int | None:

@@ -231,11 +231,11 @@ ATTACK_WORDS = (
     r"suicide\s+bombing|stampede|strike|airstrike"
 )
 EVENT_RE = re.compile(
-    rf"\b(?P<named>(?:[A-Z][\w'’-]+\s+){{1,3}}(?:(?:airport|mosque|hall|market|hotel|school|"
-    rf"rally|city|province|embassy|church|shrine|university|hospital)\s+)?(?:{ATTACK_WORDS}))\b"
+    rf"\b(?P<named>(?:[A-Z][\w'’-]+ +){{1,3}}(?:(?:airport|mosque|hall|market|hotel|school|"
+    rf"rally|city|province|embassy|church|shrine|university|hospital) +)?(?:{ATTACK_WORDS}))\b"
     rf"|\b(?:in|at|near|outside|inside)\s+(?:the\s+)?(?:(?:northern|southern|eastern|western|"
     rf"central|north|south|east|west|northwest|northwestern|northeastern|southwestern|"
-    rf"southeastern|neighbouring|neighboring)\s+)?(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{0,3}})"
+    rf"southeastern|neighbouring|neighboring)\s+)?(?P<place>[A-Z][\w'’-]+(?: +[A-Z][\w'’-]+){{0,3}})"
 )
 NOT_PLACES = MONTHS | {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "the", "a",
