@@ -85,6 +85,8 @@ _LEADING_JOINER = re.compile(r"^(?:and|but|as|while|which|who|that)\s+", re.IGNO
 _CLAUSE_BREAK = re.compile(r"[;:“”\"]|,(?=\s*[“\"])")
 _ROLE_RE = re.compile(rf"\b(?:{p.ROLE})\b")
 _SPEAKER_END = re.compile(r",|\s+(?:who|which|that|in|on|at|when|after|as)\s")
+_DETERMINERS = {"the", "a", "an", "one", "two", "three", "several", "some", "many", "other"}
+_NOBODY = re.compile(r"\b(?:nobody|no\s+one|no\s+group|none)\b")
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|its|their)\s+$")
 
 
@@ -140,12 +142,16 @@ def _clean_speaker(raw: str) -> str | None:
 
 
 def _is_named(speaker: str) -> bool:
-    """A named speaker has a capitalised word that is not a sentence-initial determiner."""
+    """Named: ends with a name ("Taliban spokesman Zabihullah Mujahid", "the Taliban").
+
+    Unnamed: a role without a name ("a senior official in the Pakistani government").
+    """
     words = speaker.split()
-    return any(
-        w[:1].isupper() and w.lower() not in {"the", "a", "an", "one", "two", "three", "several"}
-        for w in words
-    ) and not all(w.lower().rstrip("s") in p.ROLE_WORDS for w in words if w[:1].isupper())
+    if words[-1][:1].isupper():
+        return True
+    if any(w.lower() in p.ROLE_WORDS for w in words):
+        return False
+    return any(w[:1].isupper() and w.lower() not in _DETERMINERS for w in words)
 
 
 def _voice(speaker: str | None, quoted: bool, hedged: bool) -> str:
@@ -216,7 +222,8 @@ def cues(text: str, start: int, end: int, lowered: str | None = None) -> list[Cu
         if speaker is None:
             after = text[m.start() - 3 : m.start()]
             if at == start or after.rstrip().endswith((",", "”", '"', "’")):
-                speaker = _speaker_after(text, m.end(), end)
+                after_verb = m.end() if verb.startswith(("told", "tell")) else m.end("verb")
+                speaker = _speaker_after(text, after_verb, end)
         if speaker is None:
             continue
         found.append(Cue(speaker, verb, _voice(speaker, quoted, bool(hedge)), stance(verb), at))
@@ -232,6 +239,8 @@ def cues(text: str, start: int, end: int, lowered: str | None = None) -> list[Cu
         if medium:
             verb = " ".join(text[medium.start() : medium.end()].split())
             speaker = _speaker_before(text, start, medium.start())
+            if speaker is None and _NOBODY.search(lowered, start, medium.start()):
+                return found  # "no group claimed responsibility"
             found.append(
                 Cue(speaker, verb, _voice(speaker, quoted, False), stance(verb), medium.start())
             )
