@@ -310,7 +310,7 @@ def accept_suggestion(
 
     Uses the candidate's exact offsets. Accepting the same suggestion again returns the attribution
     made the first time; the same span on the same claim is never stored twice. Raises
-    ValidationError with an editor's message when there is no claim, or a figure has no event.
+    ValidationError with an editor's message when there is no claim or the text has changed.
     """
     from django.core.exceptions import ValidationError
 
@@ -353,11 +353,7 @@ def accept_suggestion(
         attribution.full_clean(exclude=["claim", "document"])
         attribution.save()
     if candidate.kind == "figure":
-        figure_event = event or claim.event
-        if figure_event is None:
-            raise ValidationError(
-                f"The claim “{claim.text}” has no event: choose the event this figure counts."
-            )
+        figure_event = event or claim.event  # may stay empty: not every count is about one event
         values = {
             "measure": candidate.measure,
             "population": candidate.population or intervals.TOTAL,
