@@ -317,7 +317,7 @@ def accept_suggestion(
     from claims.models import SuggestionDecision
 
     decision = (
-        SuggestionDecision.objects.select_for_update()
+        SuggestionDecision.objects.select_for_update(of=("self",))
         .filter(document=document, fingerprint=candidate.fingerprint)
         .select_related("attribution")
         .first()
