@@ -215,6 +215,9 @@ def cues(text: str, start: int, end: int, lowered: str | None = None) -> list[Cu
             " responsibility", m.end()
         ):
             verb = f"{verb} responsibility"
+        medium = p.MEDIUM.match(lowered, m.end("verb") + 1, end)
+        if medium and medium.group("medium"):  # "said in a tweet", "said in a statement"
+            verb = f"{verb} {' '.join(text[medium.start() : medium.end()].split())}"
         if verb in p.PARTICIPLES:
             speaker = _speaker_after(text, start, at) or _speaker_before(text, start, at)
         else:
@@ -398,6 +401,12 @@ def _figures_in(text: str, start: int, end: int, matches) -> list[_Figure]:
             continue
         if measure is None:
             measure = _left(text, start, m.start())
+            before = text[max(start, m.start() - 60) : m.start()]
+            if measure and count.qualifier == "exact" and p.ABOVE.search(before):
+                value = count.value or 0
+                count = numbers.Count("more_than", value, None, value + 1, None)
+            if measure == "evacuated" and p.COUNTERFACTUAL.search(before):
+                measure = "not_evacuated"
         if (
             measure is None
             and previous is not None

@@ -113,13 +113,20 @@ MEASURE_BEFORE = {
 }
 BEFORE_FILLER = {"a", "total", "of", "another", "other", "an", "additional", "further", "the"}
 LEFT_PHRASES = re.compile(
-    r"(?:(?P<toll>\btoll\b[^.;:]{0,30}?\b(?:to|at|of|is|was|reached|now|hit|passed))"
+    r"(?:(?P<toll>\btoll\b[^.;:]{0,30}?\b(?:to|at|of|is|was|reached|now|hit|passed|passes|"
+    r"crossed|crosses|exceeded|exceeds|topped|tops|surpassed))"
     r"|(?P<deaths>\b(?:deaths|lives|death)\s+of|\b(?:dead|deaths|fatalities|killed)\s+(?:at|to))"
     r"|(?P<out>\b(?:taken|take|taking|took|get|got|getting|fly|flew|flown)\s+out)"
     r"|(?P<attackers>\b(?:attackers|gunmen|militants|assailants|fighters)\s+(?:numbered|numbering))"
     r")\s*$",
     re.IGNORECASE,
 )
+# "the death toll crosses 1000": more than the number, whatever the number's own qualifier.
+ABOVE = re.compile(
+    r"\b(?:passed|passes|crossed|crosses|exceeded|exceeds|topped|tops|surpassed)\s*$", re.IGNORECASE
+)
+# "we could have taken out 1,000 more people": people who were not evacuated.
+COUNTERFACTUAL = re.compile(r"\b(?:could|would|might)\s+have\b[^.;]{0,40}$", re.IGNORECASE)
 COORDINATION = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|as\s+well\s+as\s+|plus\s+)$")
 # "attackers": "three gunmen", "two suicide bombers".
 ATTACKER_WORDS = {"gunmen", "attackers", "assailants", "bombers", "suicide", "militants"}

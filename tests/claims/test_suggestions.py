@@ -83,7 +83,11 @@ FIGURE_CASES = [
     ),
     (
         "I suspect we could have taken out 800 to 1,000 more people if they had not done that.",
-        [("800 to 1,000 more people", "evacuated", "range", 800, 1000, "total")],
+        [("800 to 1,000 more people", "not_evacuated", "range", 800, 1000, "total")],
+    ),
+    (
+        "By Friday the death toll crosses 1000.",
+        [("1000", "killed", "more_than", 1001, INF, "total")],
     ),
     (
         "The Taliban said they had killed eight of its leaders in raids.",
@@ -195,14 +199,14 @@ ATTRIBUTION_CASES = [
     (
         "The group said in a statement that it had targeted the office.",
         "The group",
-        "said",
+        "said in a statement",
         "unnamed",
         "supports",
     ),
     (
         'Talibs have learned well from the master," Saleh said in a tweet.',
         "Saleh",
-        "said",
+        "said in a tweet",
         "quoted",
         "supports",
     ),
