@@ -299,6 +299,11 @@ def _right(text: str, at: int, limit: int) -> tuple[str | None, list[str], int, 
             nxt = tokens[i + 1].group()
             if nxt.lower() in {"them", "whom", "which"}:
                 return None, [], at, True
+            after = tokens[i + 2].group().lower() if i + 2 < len(tokens) else ""
+            if nxt.lower() in {"the", "those"} and (
+                after in p.MEASURE_AFTER or after in {"victims", "casualties"}
+            ):
+                return None, [], at, True  # "six of the injured": part of a count given elsewhere
             if nxt[:1].isalpha():
                 pop += [word, nxt]
                 i += 2
@@ -327,8 +332,18 @@ def _right(text: str, at: int, limit: int) -> tuple[str | None, list[str], int, 
         pop.pop()
         i -= 1
     end = at + (tokens[i - 1].end() if i and pop else 0)
-    # Then auxiliaries, then the measure.
+    # Then auxiliaries, then the measure; ", including two police officials," is skipped.
     j = i
+    if (
+        j + 1 < len(tokens)
+        and tokens[j].group() == ","
+        and tokens[j + 1].group().lower() in {"including", "among", "mostly", "most"}
+    ):
+        close = next(
+            (k for k in range(j + 2, min(len(tokens), j + 12)) if tokens[k].group() == ","), None
+        )
+        if close is not None:
+            j = close + 1
     while j < len(tokens) and tokens[j].group().lower() in p.AUXILIARY:
         if tokens[j].group().lower() == "in" and j + 1 < len(tokens):
             break
