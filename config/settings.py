@@ -87,6 +87,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 
+# Read replicas (comma-separated URLs): reads go there, writes and migrations to default.
+_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+if _REPLICA_URLS:
+    from config.routers import replica_databases
+
+    DATABASES.update(replica_databases(_REPLICA_URLS, env_int("CONN_MAX_AGE", 0)))
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
