@@ -78,7 +78,10 @@ def _speaker_label(a: Attribution, origin_label: str) -> str:
 def evidence_for(claim: Claim) -> tuple[list[status.Evidence], status.Figures]:
     """Everything the status rules read about a claim, in three queries."""
     attributions = list(
-        claim.attributions.select_related("speaker", "via", "document").order_by("pk")
+        claim.attributions.select_related("speaker", "via", "document")
+        # The rules need the document's date, not its text (kilobytes per attribution).
+        .defer("document__text", "quote", "quote_prefix", "quote_suffix", "note")
+        .order_by("pk")
     )
     origins = attribution_origins(attributions)
     evidence = []

@@ -19,6 +19,8 @@ UNSUPPORTED = "unsupported"
 OWN = "own"
 SUPPORTS, REFUTES, QUESTIONS = "supports", "refutes", "questions"
 AGAINST = {REFUTES: "refuted", QUESTIONS: "questioned"}
+# How many diverging figure pairs a status reason names before summing up the rest.
+MAX_DIVERGENCES_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -57,31 +59,58 @@ def _join(items: list[str]) -> str:
     return "; ".join(unique)
 
 
+def _disputes(
+    supports: list[Evidence], against: list[Evidence]
+) -> tuple[list[Evidence], list[Evidence]]:
+    """The supporting and opposing evidence that takes part in a dispute, in the order of the
+    (support, against) pairs with different speakers, without building those pairs: a claim with
+    a thousand attributions has hundreds of thousands of them.
+    """
+    against_keys = {a.source_key for a in against}
+    support_keys = {s.source_key for s in supports}
+    pro = [s for s in supports if against_keys - {s.source_key}]
+    con: list[Evidence] = []
+    waiting = [a for a in against if support_keys - {a.source_key}]
+    for s in pro:
+        if not waiting:
+            break
+        con.extend(a for a in waiting if a.source_key != s.source_key)
+        waiting = [a for a in waiting if a.source_key == s.source_key]
+    # `con` lists each opposing item once, in the order its first pair would name it; the pairs
+    # listed them again and again, and _join removed the repeats.
+    return pro, con
+
+
 def derive(evidence: Sequence[Evidence], figures: Figures | None = None) -> tuple[str, str]:
     """Return (status, reason) for a claim's attributions and figure divergences."""
     supports = [e for e in evidence if e.stance == SUPPORTS]
     against = [e for e in evidence if e.stance in AGAINST]
     # Disagreement counts only between different speakers: a source contradicting itself is
     # not a dispute between sources.
-    disputes = [(s, a) for s in supports for a in against if s.source_key != a.source_key]
+    pro_side, con_side = _disputes(supports, against)
     divergences = list(figures.divergences) if figures else []
-    if disputes or divergences:
+    if pro_side or divergences:
         parts = []
-        if disputes:
-            pro = _join([s.describe() for s, _ in disputes])
+        if pro_side:
+            pro = _join([s.describe() for s in pro_side])
             con_by_kind: dict[str, list[str]] = {}
-            for _, a in disputes:
+            for a in con_side:
                 con_by_kind.setdefault(AGAINST[a.stance], []).append(a.describe())
             cons = ", ".join(f"{kind} by {_join(who)}" for kind, who in con_by_kind.items())
             parts.append(f"supported by {pro}, {cons}")
         if divergences:
-            shown = []
-            for d in divergences:
-                shown.append(
+            shown: dict[str, None] = {}
+            for seen, d in enumerate(divergences, start=1):
+                line = (
                     f"{d.measure} ({d.population}): "
                     f"{figures.describe(d.a)} vs {figures.describe(d.b)}"
                 )
-            parts.append("figures diverge: " + _join(shown))
+                shown[line] = None
+                if len(shown) == MAX_DIVERGENCES_SHOWN and seen < len(divergences):
+                    # A hot claim can hold tens of thousands of diverging pairs: name a few.
+                    shown[f"and {len(divergences) - seen} more diverging pairs"] = None
+                    break
+            parts.append("figures diverge: " + _join(list(shown)))
         return CONTESTED, f"{CONTESTED}: " + "; ".join(parts)
     if not supports:
         if evidence:
