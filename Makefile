@@ -53,7 +53,13 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# The load tool for the throughput part: Debian's wrk (apt-get as root, else sudo when present).
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing wrk (load tool for the throughput measurements)"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -q wrk >/dev/null; \
+		elif command -v sudo >/dev/null 2>&1; then sudo apt-get install -y -q wrk >/dev/null; \
+		else echo "warning: wrk is missing and cannot be installed; throughput is skipped" >&2; fi; }
 	$(PY) manage.py bench $(BENCH_ARGS)
 
 clean:
