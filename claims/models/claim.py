@@ -150,6 +150,8 @@ class Claim(Curated):
             models.Index(fields=["status"], name="claim_status"),
             # Claims of an event (event pages, ?event=).
             models.Index(fields=["event", "publication"], name="claim_event_pub"),
+            # Unfiltered public lists and API pages, newest first (no sort of every published row).
+            models.Index(fields=["publication", "-updated_at"], name="claim_pub_updated"),
         ]
 
     def __str__(self) -> str:
