@@ -474,7 +474,7 @@ def _statuses(c: Corpus) -> None:
             label = f"{description} (in {origin_label})"
         else:
             label = f"{VOICE_LABEL[voice].lower()} in {origin_label}"
-        labels[a] = label
+        labels[a] = f"{label} via {c.outlets[via][0]}" if via is not None else label
         evidence[k].append(
             status.Evidence(
                 attribution_id=a,
@@ -488,6 +488,7 @@ def _statuses(c: Corpus) -> None:
             )
         )
     facts: dict[int, list[intervals.FigureFact]] = defaultdict(list)
+    texts = {f: row[7] for f, row in enumerate(c.figures)}
     for f, (a, event, measure, population, _q, _v, _vh, _t, low, high) in enumerate(c.figures):
         k = c.attributions[a][0]
         facts[k].append(
@@ -502,7 +503,7 @@ def _statuses(c: Corpus) -> None:
             sorted(figs, key=lambda f: (f.measure, f.population, f.interval.low))
         )
         claim[3], claim[4] = status.derive(
-            evidence.get(k, []), status.Figures(found, labels) if found else None
+            evidence.get(k, []), status.Figures(found, labels, texts) if found else None
         )
 
 
