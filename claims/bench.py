@@ -115,7 +115,8 @@ def _time(fn: Callable[[], object], warmup: int, iterations: int) -> list[float]
 
 
 class Bench:
-    def __init__(self, *, warmup: int = 5, iterations: int = 30, out=print):
+    def __init__(self, *, warmup: int = 5, iterations: int = 30, budget_s: float = 20, out=print):
+        self.budget_s = budget_s
         self.warmup = warmup
         self.iterations = iterations
         self.out = out
@@ -125,14 +126,17 @@ class Bench:
     # -- measuring -------------------------------------------------------------------------
     def get(self, name: str, url: str, floor: Callable[[], object] | None, target: str = ""):
         result = Result(name=name, url=url, target=target)
+        started = time.perf_counter()
         first = self.client.get(url, secure=True)
+        first_s = time.perf_counter() - started
         if first.status_code == 404:
             result.note = NA_MISSING
             return self._add(result)
         if first.status_code != 200:
             result.note = f"error: HTTP {first.status_code}"
             return self._add(result)
-        samples = _time(lambda: self.client.get(url, secure=True), self.warmup, self.iterations)
+        warmup, iterations = self._budget(first_s, result)
+        samples = _time(lambda: self.client.get(url, secure=True), warmup, iterations)
         with CaptureQueriesContext(connection) as captured:
             self.client.get(url, secure=True)
         result.queries = len(captured.captured_queries)
@@ -140,9 +144,22 @@ class Bench:
         result.extra["bytes"] = len(first.content)
         return self._finish(result, samples, floor)
 
+    def _budget(self, first_s: float, result: Result) -> tuple[int, int]:
+        """Fewer repetitions for an operation so slow that the full count would take minutes."""
+        affordable = int(self.budget_s / max(first_s, 1e-6))
+        if affordable >= self.warmup + self.iterations:
+            return self.warmup, self.iterations
+        iterations = max(3, min(self.iterations, affordable))
+        result.extra["iterations"] = iterations
+        result.note = f"slow: {iterations} runs, no warm-up"
+        return 0, iterations
+
     def call(self, name: str, fn: Callable[[], object], floor, target: str = "", queries=True):
         result = Result(name=name, target=target)
-        samples = _time(fn, self.warmup, self.iterations)
+        started = time.perf_counter()
+        fn()
+        warmup, iterations = self._budget(time.perf_counter() - started, result)
+        samples = _time(fn, warmup, iterations)
         if queries:
             with CaptureQueriesContext(connection) as captured:
                 fn()
@@ -161,7 +178,9 @@ class Bench:
 
     def _add(self, result: Result) -> Result:
         self.results.append(result)
-        shown = result.note or f"p50 {result.p50_ms} ms, {result.queries} queries"
+        shown = (
+            f"p50 {result.p50_ms} ms, {result.queries} queries" if result.p50_ms else result.note
+        )
         self.out(f"  {result.name}: {shown}")
         return result
 
@@ -650,7 +669,7 @@ def table(results: list[Result]) -> str:
         lines.append(
             f"{r.name[:46]:<46} {f(r.p50_ms, '8.2f'):>8} {f(r.p95_ms, '8.2f'):>8} "
             f"{f(r.queries, 'd'):>7} {f(r.floor_ms, '9.3f'):>9} {f(r.ratio, '6.1f'):>6}  "
-            f"{r.note or r.target}"
+            f"{'; '.join(x for x in (r.target, r.note) if x)}"
         )
     return "\n".join(lines)
 
