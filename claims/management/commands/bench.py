@@ -32,6 +32,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--suggestion-mb", type=float, default=5.0)
         parser.add_argument(
+            "--budget-seconds",
+            type=float,
+            default=20,
+            help="Time per operation; a slower one is repeated fewer times (at least once).",
+        )
+        parser.add_argument(
             "--output", default=str(Path(settings.BASE_DIR) / "bench" / "results" / "latest.json")
         )
 
@@ -58,6 +64,7 @@ class Command(BaseCommand):
             iterations=options["iterations"],
             throughput_seconds=options["throughput_seconds"],
             suggestion_mb=options["suggestion_mb"],
+            budget_s=options["budget_seconds"],
             out=self.stdout.write,
         )
         meta = {
