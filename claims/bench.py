@@ -126,6 +126,8 @@ class Bench:
     # -- measuring -------------------------------------------------------------------------
     def get(self, name: str, url: str, floor: Callable[[], object] | None, target: str = ""):
         result = Result(name=name, url=url, target=target)
+        # The log is a bounded deque: once full, a capture's slice of it would come out empty.
+        connection.queries_log.clear()
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as first_queries:
             first = self.client.get(url, secure=True)
@@ -140,6 +142,7 @@ class Bench:
         samples = _time(lambda: self.client.get(url, secure=True), warmup, iterations)
         captured = first_queries
         if not result.note:  # fast enough to count the queries of a warm request
+            connection.queries_log.clear()
             with CaptureQueriesContext(connection) as captured:
                 self.client.get(url, secure=True)
         result.queries = len(captured.captured_queries)
@@ -164,6 +167,7 @@ class Bench:
         warmup, iterations = self._budget(time.perf_counter() - started, result)
         samples = _time(fn, warmup, iterations)
         if queries:
+            connection.queries_log.clear()
             with CaptureQueriesContext(connection) as captured:
                 fn()
             result.queries = len(captured.captured_queries)
