@@ -60,6 +60,7 @@ bench: install
 		if [ "$$(id -u)" = 0 ]; then apt-get install -y -q wrk >/dev/null; \
 		elif command -v sudo >/dev/null 2>&1; then sudo apt-get install -y -q wrk >/dev/null; \
 		else echo "warning: wrk is missing and cannot be installed; throughput is skipped" >&2; fi; }
+	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bench $(BENCH_ARGS)
 
 clean:
