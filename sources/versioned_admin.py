@@ -56,7 +56,9 @@ def stale_edit_error(model, pk, seen: int, current: int) -> ValidationError:
     changes = field_changes(older, newer)
     who = ""
     if newer is not None and newer.history_user_id:
-        who = format_html(" by {} at {:%Y-%m-%d %H:%M:%S}", newer.history_user, newer.history_date)
+        who = format_html(
+            " by {} at {}", newer.history_user, f"{newer.history_date:%Y-%m-%d %H:%M:%S}"
+        )
     listing = (
         format_html(
             "<ul>{}</ul>",
