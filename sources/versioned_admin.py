@@ -121,6 +121,17 @@ class VersionedForm(forms.ModelForm):
         return cleaned
 
 
+class CuratedForm(VersionedForm):
+    """The main form of a curated record's page: adds an optional reason kept in the history."""
+
+    change_reason = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Reason for this change",
+        help_text="Optional; kept in the history with your name.",
+    )
+
+
 def _with_version_field(fieldsets):
     names = {f for _, opts in fieldsets for f in admin.utils.flatten(opts["fields"])}
     if VERSION_FIELD in names or not fieldsets:
@@ -141,33 +152,37 @@ class VersionedInlineMixin:
 class CuratedAdmin(SimpleHistoryAdmin):
     """Base admin for curated models: stale-edit check, history with diffs and restore."""
 
-    form = VersionedForm
+    form = CuratedForm
     object_history_template = "admin/curated/object_history.html"
     history_list_per_page = 50
 
     def get_fieldsets(self, request, obj=None):
-        if obj is None:
-            return super().get_fieldsets(request, obj)
-        return _with_version_field(super().get_fieldsets(request, obj))
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets = _with_version_field(fieldsets)
+        return [*fieldsets, ("History", {"fields": ["change_reason"]})]
+
+    @staticmethod
+    def _reason(request, form) -> str:
+        cleaned = getattr(form, "cleaned_data", None) or {}
+        return (cleaned.get("change_reason") or "").strip()[:100]
 
     def save_model(self, request, obj, form, change):
-        reason = request.POST.get("_change_reason", "").strip()
+        reason = self._reason(request, form)
         if reason:
-            obj._change_reason = reason[:100]
+            obj._change_reason = reason
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
-        reason = request.POST.get("_change_reason", "").strip()
+        reason = self._reason(request, form)
         instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
+        for obj in [*formset.deleted_objects, *instances]:
             obj._history_user = request.user
             if reason:
-                obj._change_reason = reason[:100]
+                obj._change_reason = reason
+        for obj in formset.deleted_objects:
             obj.delete()
         for obj in instances:
-            obj._history_user = request.user
-            if reason:
-                obj._change_reason = reason[:100]
             obj.save()
         formset.save_m2m()
 

@@ -4,8 +4,6 @@ from django.urls import reverse
 from claims.models import Attribution, Claim, Event, Figure
 from tests.admin_forms import form_data, staff_in
 from tests.factories import (
-    AttributionFactory,
-    ClaimFactory,
     DocumentFactory,
     EventFactory,
     FigureFactory,
