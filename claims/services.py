@@ -420,8 +420,10 @@ def _require(by, permission: str, doing: str) -> None:
         raise PermissionDenied(f"You are not allowed to {doing}.")
 
 
-def _save_with_reason(instance, *, by, reason: str) -> None:
-    """Save so that simple-history records who did it and why."""
+def _save_with_reason(instance, *, by, reason: str, at=None) -> None:
+    """Save so that simple-history records who did it, why and (optionally) when."""
+    if at is not None:
+        instance._history_date = at
     instance._history_user = by
     instance._change_reason = reason[:100]
     instance.save()
@@ -507,7 +509,7 @@ def _alive_at(history_model, moment, **filters) -> dict[int, object]:
     return {pk: r for pk, r in latest.items() if r.history_type != "-"}
 
 
-def _restore_instance(record, *, model, by, reason: str, missing: dict[str, object]):
+def _restore_instance(record, *, model, by, reason: str, missing: dict[str, object], at=None):
     """Save the state held by a historical record as the live row, keeping versions increasing."""
     instance = record.instance
     for field, related_model in missing.items():
@@ -527,7 +529,7 @@ def _restore_instance(record, *, model, by, reason: str, missing: dict[str, obje
         )
     instance.version = current or 0
     instance._state.adding = False  # save() raises the version above every earlier one
-    _save_with_reason(instance, by=by, reason=reason)
+    _save_with_reason(instance, by=by, reason=reason, at=at)
     return instance
 
 
@@ -535,7 +537,9 @@ def _restore_instance(record, *, model, by, reason: str, missing: dict[str, obje
 def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_date=None) -> Claim:
     """Restore a claim, with its attributions and their figures, to how they were at one moment.
 
-    The moment is a historical record of the claim (`history_id`) or a time (`history_date`).
+    The moment is a version of the claim (`history_id`) or a time (`history_date`). The admin
+    stamps a claim and the inline rows saved with it in one request with one history date, so a
+    version of the claim includes the attributions and figures saved with it.
     Recreates a deleted claim, attributions and figures, deletes those added since, and records
     every change in history with who restored it. Reviewers only. All or nothing.
     """
@@ -547,9 +551,11 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
         record = HistoricalClaim.objects.filter(id=claim_id, history_id=history_id).first()
         if record is None:
             raise ValidationError(f"Claim #{claim_id} has no version #{history_id}.")
-        moment = record.history_date
-        if record.history_type == "-":
-            moment = _before_cascade(claim_id, record.history_date)
+        moment = (
+            _before_cascade(claim_id, record.history_date)
+            if record.history_type == "-"
+            else record.history_date
+        )
     elif history_date is not None:
         moment = history_date
     else:
@@ -562,7 +568,10 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
     if record is None:
         raise ValidationError(f"Claim #{claim_id} did not exist at {moment}.")
     stamp = f"Restored to the version of {record.history_date:%Y-%m-%d %H:%M:%S}"
-    claim = _restore_instance(record, model=Claim, by=by, reason=stamp, missing={"event": Event})
+    now = timezone.now()
+    claim = _restore_instance(
+        record, model=Claim, by=by, reason=stamp, missing={"event": Event}, at=now
+    )
     tag_ids = set(record.tags.values_list("tag_id", flat=True))
     claim.tags.set(Tag.objects.filter(pk__in=tag_ids))
 
@@ -576,7 +585,7 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
         if r.claim_id == claim_id
     }
     for extra in Attribution.objects.filter(claim_id=claim_id).exclude(pk__in=attributions):
-        extra._history_user, extra._change_reason = by, stamp
+        extra._history_user, extra._change_reason, extra._history_date = by, stamp, now
         extra.delete()
     for r in attributions.values():
         _restore_instance(
@@ -585,6 +594,7 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
             by=by,
             reason=stamp,
             missing={"document": Document, "speaker": Actor, "via": Outlet},
+            at=now,
         )
 
     ever_figures = set(
@@ -601,14 +611,14 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
         if r.attribution_id in attributions
     }
     for extra in Figure.objects.filter(attribution_id__in=attributions).exclude(pk__in=figures):
-        extra._history_user, extra._change_reason = by, stamp
+        extra._history_user, extra._change_reason, extra._history_date = by, stamp, now
         extra.delete()
     for r in sorted(figures.values(), key=lambda r: r.superseded_by_id is not None):
         if r.superseded_by_id and not (
             r.superseded_by_id in figures or Figure.objects.filter(pk=r.superseded_by_id).exists()
         ):
             r.superseded_by_id = None
-        _restore_instance(r, model=Figure, by=by, reason=stamp, missing={"event": Event})
+        _restore_instance(r, model=Figure, by=by, reason=stamp, missing={"event": Event}, at=now)
     claim.refresh_from_db()
     refresh_status(claim)
     return claim

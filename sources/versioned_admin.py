@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -163,6 +164,15 @@ class CuratedAdmin(SimpleHistoryAdmin):
         return [*fieldsets, ("History", {"fields": ["change_reason"]})]
 
     @staticmethod
+    def _stamp(request, obj) -> None:
+        """One history date for everything saved in one request: a record and its inline rows
+        form one version, which restoring a version relies on."""
+        if not hasattr(request, "_history_date"):
+            request._history_date = timezone.now()
+        obj._history_date = request._history_date
+        obj._history_user = request.user
+
+    @staticmethod
     def _reason(request, form) -> str:
         cleaned = getattr(form, "cleaned_data", None) or {}
         return (cleaned.get("change_reason") or "").strip()[:100]
@@ -171,13 +181,14 @@ class CuratedAdmin(SimpleHistoryAdmin):
         reason = self._reason(request, form)
         if reason:
             obj._change_reason = reason
+        self._stamp(request, obj)
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         reason = self._reason(request, form)
         instances = formset.save(commit=False)
         for obj in [*formset.deleted_objects, *instances]:
-            obj._history_user = request.user
+            self._stamp(request, obj)
             if reason:
                 obj._change_reason = reason
         for obj in formset.deleted_objects:
@@ -187,7 +198,7 @@ class CuratedAdmin(SimpleHistoryAdmin):
         formset.save_m2m()
 
     def delete_model(self, request, obj):
-        obj._history_user = request.user
+        self._stamp(request, obj)
         super().delete_model(request, obj)
 
     # --- history ---------------------------------------------------------------------------
