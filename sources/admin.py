@@ -7,7 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from claims.admin_suggestions import DocumentSuggestionsAdminMixin
 from sources.models import Actor, ActorAlias, Document, Outlet
-from sources.versioned_admin import CuratedAdmin
+from sources.versioned_admin import CuratedAdmin, SafeAutocompleteMixin
 
 
 @admin.register(Outlet)
@@ -140,7 +140,7 @@ class ActorAdmin(CuratedAdmin):
 
 
 @admin.register(ActorAlias)
-class ActorAliasAdmin(SimpleHistoryAdmin):
+class ActorAliasAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     list_display = ["name", "actor"]
     list_select_related = ["actor"]
     search_fields = ["name", "actor__name"]

@@ -10,8 +10,9 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,6 +21,57 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 VERSION_FIELD = "seen_version"
+
+
+class _ValidValuesOnly:
+    """Autocomplete widgets re-render the submitted value by querying for it; a forged value
+    that is not a valid key ("abc") made that query raise, a 500. Drop such values instead, so
+    the form shows its "Select a valid choice" error."""
+
+    def optgroups(self, name, value, attr=None):
+        opts = self.field.remote_field.model._meta
+        target = opts.get_field(
+            getattr(self.field.remote_field, "field_name", None) or opts.pk.name
+        )
+        low, high = connections[self.db or "default"].ops.integer_field_range(
+            target.get_internal_type()
+        )
+        valid = []
+        for v in value:
+            try:
+                key = target.to_python(v)
+            except ValidationError:
+                continue
+            if isinstance(key, int) and not (low or -(2**63)) <= key <= (high or 2**63 - 1):
+                continue  # out of the column's range: the query itself would fail
+            valid.append(v)
+        return super().optgroups(name, valid, attr)
+
+
+class SafeAutocompleteSelect(_ValidValuesOnly, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(_ValidValuesOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocompleteMixin:
+    """For any ModelAdmin or inline: autocomplete widgets that survive forged values."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 def field_changes(older, newer) -> list[tuple[str, object, object]]:
@@ -141,7 +193,7 @@ def _with_version_field(fieldsets):
     return [(name, {**opts, "fields": [*opts["fields"], VERSION_FIELD]}), *rest]
 
 
-class VersionedInlineMixin:
+class VersionedInlineMixin(SafeAutocompleteMixin):
     """For inlines of curated models: each row carries its version and refuses a stale save."""
 
     form = VersionedForm
@@ -150,7 +202,7 @@ class VersionedInlineMixin:
         return _with_version_field(super().get_fieldsets(request, obj))
 
 
-class CuratedAdmin(SimpleHistoryAdmin):
+class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     """Base admin for curated models: stale-edit check, history with diffs and restore."""
 
     form = CuratedForm

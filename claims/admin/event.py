@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from claims.models import Event, SuggestionDecision, Tag
-from sources.versioned_admin import CuratedAdmin
+from sources.versioned_admin import CuratedAdmin, SafeAutocompleteMixin
 
 
 @admin.register(Event)
@@ -22,7 +22,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(SuggestionDecision)
-class SuggestionDecisionAdmin(admin.ModelAdmin):
+class SuggestionDecisionAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ["document", "kind", "quote_start", "quote_end", "decision", "decided_by"]
     list_filter = ["decision", "kind"]
     list_select_related = ["document", "decided_by"]

@@ -272,6 +272,10 @@ class Qualifier(models.TextChoices):
     UNSPECIFIED = "unspecified", "Unspecified (several, dozens)"
 
 
+# The largest count every supported database stores in an integer column (PostgreSQL's int4).
+MAX_FIGURE = 2_147_483_647
+
+
 class FigureQuerySet(models.QuerySet):
     def current(self) -> "FigureQuerySet":
         """Figures not superseded by a later update."""
@@ -417,6 +421,10 @@ class Figure(Curated):
             errors["value"] = "Give the number."
         if self.as_of and self.as_of > timezone.localdate():
             errors["as_of"] = "The as-of date is in the future."
+        for name in ("value", "value_high"):
+            number = getattr(self, name)
+            if number is not None and number > MAX_FIGURE:
+                errors[name] = f"{number} is too large to be a count; check the figure."
         if not (self.population or "").strip():
             errors["population"] = "Say whom the figure counts, or “total”."
         if self.superseded_by_id:
