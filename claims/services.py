@@ -431,7 +431,9 @@ def _save_with_reason(instance, *, by, reason: str, at=None) -> None:
 
 def _lock(claim: Claim) -> Claim:
     """Lock the claim's row for the rest of the transaction and reload it."""
-    Claim.objects.select_for_update().filter(pk=claim.pk).values_list("pk", flat=True).first()
+    Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).values_list(
+        "pk", flat=True
+    ).first()
     claim.refresh_from_db()
     return claim
 
@@ -560,7 +562,7 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
         moment = history_date
     else:
         raise ValidationError("Say which version to restore.")
-    Claim.objects.select_for_update().filter(pk=claim_id).first()
+    Claim.objects.select_for_update(of=("self",)).filter(pk=claim_id).first()
     records = HistoricalClaim.objects.filter(id=claim_id, history_date__lte=moment).order_by(
         "-history_date", "-history_id"
     )

@@ -154,8 +154,9 @@ class VersionedForm(forms.ModelForm):
         model = type(instance)
         # Inside the admin's transaction: hold the row until this save commits.
         current = (
-            model._default_manager.select_for_update()
+            model._default_manager.select_for_update(of=("self",))
             .filter(pk=instance.pk)
+            .order_by()
             .values_list("version", flat=True)
             .first()
         )
@@ -353,8 +354,9 @@ class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
             raise ValidationError("Choose a version from before the deletion.")
         with transaction.atomic():
             current = (
-                self.model._default_manager.select_for_update()
+                self.model._default_manager.select_for_update(of=("self",))
                 .filter(pk=pk)
+                .order_by()
                 .values_list("version", flat=True)
                 .first()
             )
