@@ -361,6 +361,12 @@ class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
                 .first()
             )
             instance = record.instance
+            live = self.model._default_manager.filter(pk=pk).first()
+            recorded = {f.attname for f in record._meta.concrete_fields}
+            for field in self.model._meta.concrete_fields:
+                if field.attname not in recorded and live is not None:
+                    # Not kept in history (a document's text): keep the current value.
+                    setattr(instance, field.attname, getattr(live, field.attname))
             instance.version = current or 0
             instance._state.adding = False
             instance._history_user = request.user

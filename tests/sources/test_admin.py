@@ -94,3 +94,15 @@ def test_outlet_edit_records_history_with_the_editor(editor_client):
     assert latest.notes == "state-run"
     assert latest.history_user.username.startswith("user")
     assert latest.history_change_reason == "Ownership checked"
+
+
+def test_restoring_an_earlier_document_version_keeps_its_text(editor_client):
+    document = DocumentFactory(title="First title")
+    first = document.history.get()
+    document.title = "Second title"
+    document.save()
+    url = reverse("admin:sources_document_history_restore", args=[document.pk, first.history_id])
+    assert editor_client.post(url).status_code == 302
+    text = document.text
+    document.refresh_from_db()
+    assert (document.title, document.text, document.version) == ("First title", text, 3)
