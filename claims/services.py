@@ -1,11 +1,14 @@
 """Writes that touch several models. Each runs in one transaction."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from claims import intervals, status
-from claims.models import Attribution, Claim, Figure
+from claims.models import Attribution, Claim, Event, Figure, Tag
 from sources.models import Document
 
 
@@ -410,3 +413,256 @@ def reject_suggestion(*, document: Document, candidate, by) -> None:
     )
     if not created and decision.decision == SuggestionDecision.Decision.ACCEPTED:
         raise ValidationError("This suggestion was already accepted.")
+
+
+# --- Publication workflow ------------------------------------------------------------------------
+
+PUBLISH_PERMISSION = "claims.publish_claim"
+
+
+def _require(by, permission: str, doing: str) -> None:
+    if by is None or not by.has_perm(permission):
+        raise PermissionDenied(f"You are not allowed to {doing}.")
+
+
+def _save_with_reason(instance, *, by, reason: str, at=None) -> None:
+    """Save so that simple-history records who did it, why and (optionally) when."""
+    if at is not None:
+        instance._history_date = at
+    instance._history_user = by
+    instance._change_reason = reason[:100]
+    instance.save()
+
+
+def _lock(claim: Claim) -> Claim:
+    """Lock the claim's row for the rest of the transaction and reload it."""
+    Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).values_list(
+        "pk", flat=True
+    ).first()
+    claim.refresh_from_db()
+    return claim
+
+
+@transaction.atomic
+def submit_for_review(*, claim: Claim, by) -> Claim:
+    """Move a draft to "in review". Editors and reviewers may do it."""
+    _require(by, "claims.change_claim", "submit claims for review")
+    _lock(claim)
+    if claim.publication != Claim.Publication.DRAFT:
+        raise ValidationError(
+            f"Only a draft can be submitted for review; “{short_text(claim)}” is "
+            f"{claim.get_publication_display().lower()}."
+        )
+    claim.publication = Claim.Publication.IN_REVIEW
+    _save_with_reason(claim, by=by, reason="Submitted for review")
+    return claim
+
+
+@transaction.atomic
+def publish(*, claim: Claim, by) -> Claim:
+    """Publish a claim in review, recording who published it and when. Reviewers only."""
+    _require(by, PUBLISH_PERMISSION, "publish claims")
+    _lock(claim)
+    if claim.publication != Claim.Publication.IN_REVIEW:
+        raise ValidationError(
+            f"Only a claim in review can be published; “{short_text(claim)}” is "
+            f"{claim.get_publication_display().lower()}."
+        )
+    claim.publication = Claim.Publication.PUBLISHED
+    claim.published_by = by
+    claim.published_at = timezone.now()
+    claim.review_note = ""
+    _save_with_reason(claim, by=by, reason="Published")
+    return claim
+
+
+@transaction.atomic
+def return_to_draft(*, claim: Claim, by, reason: str) -> Claim:
+    """Send a claim in review, or a published one (unpublishing it), back to draft. Reviewers only.
+
+    The reason is kept on the claim (review_note) and in its history.
+    """
+    _require(by, PUBLISH_PERMISSION, "return claims to draft or unpublish them")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the claim goes back to draft."})
+    _lock(claim)
+    if claim.publication == Claim.Publication.DRAFT:
+        raise ValidationError(f"“{short_text(claim)}” is already a draft.")
+    claim.publication = Claim.Publication.DRAFT
+    claim.published_by = None
+    claim.published_at = None
+    claim.review_note = reason
+    _save_with_reason(claim, by=by, reason=f"Returned to draft: {reason}")
+    return claim
+
+
+def short_text(claim: Claim) -> str:
+    return claim.text if len(claim.text) <= 60 else claim.text[:59] + "…"
+
+
+# --- Restoring history ---------------------------------------------------------------------------
+
+
+def _alive_at(history_model, moment, **filters) -> dict[int, object]:
+    """The latest historical record at or before `moment` of each object matching `filters`,
+    for objects that existed then (their latest record is not a deletion)."""
+    latest: dict[int, object] = {}
+    records = history_model.objects.filter(history_date__lte=moment, **filters).order_by(
+        "history_date", "history_id"
+    )
+    for record in records:
+        latest[record.id] = record
+    return {pk: r for pk, r in latest.items() if r.history_type != "-"}
+
+
+def _restore_instance(record, *, model, by, reason: str, missing: dict[str, object], at=None):
+    """Save the state held by a historical record as the live row, keeping versions increasing."""
+    instance = record.instance
+    for field, related_model in missing.items():
+        value = getattr(instance, f"{field}_id")
+        if value is not None and not related_model.objects.filter(pk=value).exists():
+            raise ValidationError(
+                f"Cannot restore {model._meta.verbose_name} #{record.id}: its {field} "
+                f"#{value} no longer exists."
+            )
+    current = model.objects.filter(pk=record.id).values_list("version", flat=True).first()
+    if current is None:
+        current = (
+            record.__class__.objects.filter(id=record.id)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+    instance.version = current or 0
+    instance._state.adding = False  # save() raises the version above every earlier one
+    _save_with_reason(instance, by=by, reason=reason, at=at)
+    return instance
+
+
+@transaction.atomic
+def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_date=None) -> Claim:
+    """Restore a claim, with its attributions and their figures, to how they were at one moment.
+
+    The moment is a version of the claim (`history_id`) or a time (`history_date`). The admin
+    stamps a claim and the inline rows saved with it in one request with one history date, so a
+    version of the claim includes the attributions and figures saved with it.
+    Recreates a deleted claim, attributions and figures, deletes those added since, and records
+    every change in history with who restored it. Reviewers only. All or nothing.
+    """
+    from sources.models import Actor, Outlet
+
+    _require(by, PUBLISH_PERMISSION, "restore claims")
+    HistoricalClaim = Claim.history.model
+    if history_id is not None:
+        record = HistoricalClaim.objects.filter(id=claim_id, history_id=history_id).first()
+        if record is None:
+            raise ValidationError(f"Claim #{claim_id} has no version #{history_id}.")
+        moment = (
+            _before_cascade(claim_id, record.history_date)
+            if record.history_type == "-"
+            else record.history_date
+        )
+    elif history_date is not None:
+        moment = history_date
+    else:
+        raise ValidationError("Say which version to restore.")
+    Claim.objects.select_for_update(of=("self",)).filter(pk=claim_id).first()
+    records = HistoricalClaim.objects.filter(id=claim_id, history_date__lte=moment).order_by(
+        "-history_date", "-history_id"
+    )
+    record = next((r for r in records if r.history_type != "-"), None)
+    if record is None:
+        raise ValidationError(f"Claim #{claim_id} did not exist at {moment}.")
+    stamp = f"Restored to the version of {record.history_date:%Y-%m-%d %H:%M:%S}"
+    now = timezone.now()
+    claim = _restore_instance(
+        record, model=Claim, by=by, reason=stamp, missing={"event": Event}, at=now
+    )
+    tag_ids = set(record.tags.values_list("tag_id", flat=True))
+    claim.tags.set(Tag.objects.filter(pk__in=tag_ids))
+
+    HistoricalAttribution = Attribution.history.model
+    HistoricalFigure = Figure.history.model
+    ever = set(HistoricalAttribution.objects.filter(claim_id=claim_id).values_list("id", flat=True))
+    ever |= set(Attribution.objects.filter(claim_id=claim_id).values_list("pk", flat=True))
+    attributions = {
+        pk: r
+        for pk, r in _alive_at(HistoricalAttribution, moment, id__in=ever).items()
+        if r.claim_id == claim_id
+    }
+    for extra in Attribution.objects.filter(claim_id=claim_id).exclude(pk__in=attributions):
+        extra._history_user, extra._change_reason, extra._history_date = by, stamp, now
+        extra.delete()
+    for r in attributions.values():
+        _restore_instance(
+            r,
+            model=Attribution,
+            by=by,
+            reason=stamp,
+            missing={"document": Document, "speaker": Actor, "via": Outlet},
+            at=now,
+        )
+
+    ever_figures = set(
+        HistoricalFigure.objects.filter(attribution_id__in=attributions).values_list(
+            "id", flat=True
+        )
+    )
+    ever_figures |= set(
+        Figure.objects.filter(attribution_id__in=attributions).values_list("pk", flat=True)
+    )
+    figures = {
+        pk: r
+        for pk, r in _alive_at(HistoricalFigure, moment, id__in=ever_figures).items()
+        if r.attribution_id in attributions
+    }
+    for extra in Figure.objects.filter(attribution_id__in=attributions).exclude(pk__in=figures):
+        extra._history_user, extra._change_reason, extra._history_date = by, stamp, now
+        extra.delete()
+    for r in sorted(figures.values(), key=lambda r: r.superseded_by_id is not None):
+        if r.superseded_by_id and not (
+            r.superseded_by_id in figures or Figure.objects.filter(pk=r.superseded_by_id).exists()
+        ):
+            r.superseded_by_id = None
+        _restore_instance(r, model=Figure, by=by, reason=stamp, missing={"event": Event}, at=now)
+    claim.refresh_from_db()
+    refresh_status(claim)
+    return claim
+
+
+def _before_cascade(claim_id: int, deleted_at):
+    """Just before a claim's deletion, including the cascade that deleted its attributions and
+    figures a moment earlier (the children's deletion records come first, within seconds)."""
+    window = (deleted_at - timedelta(seconds=CASCADE_WINDOW_SECONDS), deleted_at)
+    HistoricalAttribution = Attribution.history.model
+    attribution_ids = HistoricalAttribution.objects.filter(claim_id=claim_id).values("id")
+    dates = [deleted_at]
+    for records in (
+        HistoricalAttribution.objects.filter(claim_id=claim_id),
+        Figure.history.model.objects.filter(attribution_id__in=attribution_ids),
+    ):
+        first = (
+            records.filter(history_type="-", history_date__range=window)
+            .order_by("history_date")
+            .values_list("history_date", flat=True)
+            .first()
+        )
+        if first is not None:
+            dates.append(first)
+    return min(dates) - timedelta(microseconds=1)
+
+
+# Deleting a claim deletes its attributions and figures in the same request, just before it.
+CASCADE_WINDOW_SECONDS = 10
+
+
+def deleted_claims():
+    """The last historical record of every deleted claim, most recently deleted first."""
+    HistoricalClaim = Claim.history.model
+    return (
+        HistoricalClaim.objects.filter(history_type="-")
+        .exclude(id__in=Claim.objects.values("pk"))
+        .order_by("-history_date")
+        .select_related("history_user")
+    )

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
@@ -179,6 +180,8 @@ class Document(Curated):
         super().clean()
         if not self.text or not self.text.strip():
             raise ValidationError({"text": "The document has no text."})
+        if self.published and self.published > timezone.localdate():
+            raise ValidationError({"published": "The publication date is in the future."})
         if self.derived_from_id and self.origin_outlet_id:
             raise ValidationError(
                 {"origin_outlet": "Give either the stored original or its outlet, not both."}

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Length
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claims import intervals
@@ -203,6 +204,8 @@ class Attribution(Curated):
             )
         if self.voice in (self.Voice.QUOTED, self.Voice.PARAPHRASED) and not self.speaker_id:
             errors["speaker"] = "A direct quote or reported speech needs the speaker who said it."
+        if self.stated_on and self.stated_on > timezone.localdate():
+            errors["stated_on"] = "The statement date is in the future."
         if self.document_id:
             published = self.document.published
             if self.stated_on and published and self.stated_on > published:
@@ -267,6 +270,10 @@ class Qualifier(models.TextChoices):
     APPROXIMATELY = "approximately", "Approximately"
     RANGE = "range", "Range"
     UNSPECIFIED = "unspecified", "Unspecified (several, dozens)"
+
+
+# The largest count every supported database stores in an integer column (PostgreSQL's int4).
+MAX_FIGURE = 2_147_483_647
 
 
 class FigureQuerySet(models.QuerySet):
@@ -412,6 +419,12 @@ class Figure(Curated):
             errors["value_high"] = "Only a range has a high end; leave it empty."
         if self.qualifier and self.qualifier != self.Qualifier.UNSPECIFIED and self.value is None:
             errors["value"] = "Give the number."
+        if self.as_of and self.as_of > timezone.localdate():
+            errors["as_of"] = "The as-of date is in the future."
+        for name in ("value", "value_high"):
+            number = getattr(self, name)
+            if number is not None and number > MAX_FIGURE:
+                errors[name] = f"{number} is too large to be a count; check the figure."
         if not (self.population or "").strip():
             errors["population"] = "Say whom the figure counts, or “total”."
         if self.superseded_by_id:

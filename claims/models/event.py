@@ -1,5 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
@@ -36,6 +38,11 @@ class Event(Curated):
 
     def get_absolute_url(self) -> str:
         return reverse("claims:event", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.date and self.date > timezone.localdate():
+            raise ValidationError({"date": "The event's date is in the future."})
 
     def save(self, *args, **kwargs):
         if not self.slug:

@@ -1,0 +1,3 @@
+"""The editors' workplace for events, claims, attributions and figures (see each module)."""
+
+from claims.admin import attribution, claim, event  # noqa: F401  (registers the admins)
