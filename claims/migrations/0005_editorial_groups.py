@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("sources", "0001_initial"),
-        ("claims", "0001_initial"),
+        ("claims", "0004_perf_indexes"),
     ]
 
     operations = [migrations.RunPython(create_groups, remove_groups)]
