@@ -54,6 +54,9 @@ lint: install
 	$(PY) -m ruff format --check .
 
 # The load tool for the throughput part: Debian's wrk (apt-get as root, else sudo when present).
+# The benchmark fills its own database with a synthetic corpus, never the development one,
+# unless DATABASE_URL says otherwise.
+bench: export DATABASE_URL ?= sqlite:///$(CURDIR)/bench/bench.sqlite3
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { \
 		echo "Installing wrk (load tool for the throughput measurements)"; \
