@@ -237,7 +237,7 @@ def test_search_finds_claims_quotes_and_documents(client, site):
     assert "<mark>Haqqani</mark>" in body
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text and trigram")
+@pytest.mark.postgres
 def test_postgres_search_finds_isk_by_alias_and_saleh_misspelled(client, site):
     body = client.get("/search/?q=ISKP").content.decode()
     assert f'href="{site.isk.get_absolute_url()}"' in body
