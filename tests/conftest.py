@@ -24,7 +24,9 @@ def pytest_collection_modifyitems(config, items):
     if IN_CI:
         items[:] = [item for item in items if item not in needs_pg]
         config.hook.pytest_deselected(items=needs_pg)
-        print(f"\nDeselected {len(needs_pg)} PostgreSQL-only test(s): CI runs them against PostgreSQL.")
+        print(
+            f"\nDeselected {len(needs_pg)} PostgreSQL-only test(s): CI runs them against PostgreSQL."
+        )
     else:
         for item in needs_pg:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
