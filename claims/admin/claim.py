@@ -84,7 +84,13 @@ class ClaimAdmin(CuratedAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_attributions=Count("attributions"))
+        # The count's GROUP BY drops Meta.ordering, so the order is stated again here.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_attributions=Count("attributions"))
+            .order_by("-updated_at", "pk")
+        )
 
     def get_ordering(self, request):
         if request.GET.get(ReviewQueueFilter.parameter_name) == "review":
