@@ -56,6 +56,9 @@ from sources.serializers import OriginSerializer
 
 PUBLISHED = Claim.Publication.PUBLISHED
 
+# Diverging pairs listed per group; a hot event can hold a million, all of them counted.
+DIVERGENCES_LISTED = 50
+
 
 def sees_drafts(user) -> bool:
     """Staff and users allowed to view claims see drafts and claims in review."""
@@ -137,14 +140,20 @@ class EventViewSet(CuratedViewSet):
         summary="Every figure for the event, grouped by measure and population",
         description="Each figure with its interval, origin and document; per group the overall "
         "low/high and the pairs of estimates that diverge (intervals that do not overlap; "
-        "sub-populations of one attribution roll up into a lower bound for the total).",
+        "sub-populations of one attribution roll up into a lower bound for the total). "
+        f"At most {DIVERGENCES_LISTED} pairs are listed per group, the widest apart; "
+        "`divergence_count` counts them all.",
         responses={200: EventFiguresSerializer},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def figures(self, request, pk=None):
         event = self.get_object()
-        figures = Figure.objects.filter(event=event).select_related(
-            "attribution__speaker", "attribution__via", "attribution__document__outlet"
+        figures = (
+            Figure.objects.filter(event=event)
+            .select_related(
+                "attribution__speaker", "attribution__via", "attribution__document__outlet"
+            )
+            .defer("attribution__document__text")
         )
         if not sees_drafts(request.user):
             figures = figures.published()
@@ -167,8 +176,11 @@ def _estimate(est: intervals.Estimate) -> dict:
 
 def compare(figures: list[Figure], origins: dict) -> list[dict]:
     """Group figures by (measure, population) with their envelope and divergences."""
-    divergences = intervals.divergences(f.fact() for f in figures)
-    diverging = {pk for d in divergences for pk in (*d.a.figure_ids, *d.b.figure_ids)}
+    found = intervals.find_divergences((f.fact() for f in figures), limit=DIVERGENCES_LISTED)
+    diverging = found.figure_ids
+    counts: dict[tuple, int] = defaultdict(int)
+    for (_event, measure, population), n in found.counts.items():
+        counts[(measure, population)] += n
     groups: dict[tuple, dict] = {}
 
     def group(measure: str, population: str) -> dict:
@@ -181,6 +193,7 @@ def compare(figures: list[Figure], origins: dict) -> list[dict]:
                 "high": None,
                 "figures": [],
                 "divergences": [],
+                "divergence_count": counts[key],
                 "_bounds": [],
             }
         return groups[key]
@@ -209,7 +222,7 @@ def compare(figures: list[Figure], origins: dict) -> list[dict]:
         )
         if f.superseded_by_id is None:
             entry["_bounds"].append((f.low, f.high))
-    for d in divergences:
+    for d in found.pairs:
         group(d.measure, d.population)["divergences"].append(
             {"a": _estimate(d.a), "b": _estimate(d.b)}
         )

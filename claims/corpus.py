@@ -499,11 +499,13 @@ def _statuses(c: Corpus) -> None:
         )  # fmt: skip
     for k, claim in enumerate(c.claims):
         figs = facts.get(k, [])
-        found = intervals.divergences(
-            sorted(figs, key=lambda f: (f.measure, f.population, f.interval.low))
+        found = intervals.find_divergences(
+            sorted(figs, key=lambda f: (f.measure, f.population, f.interval.low)),
+            limit=status.DIVERGENCES_GATHERED,
         )
         claim[3], claim[4] = status.derive(
-            evidence.get(k, []), status.Figures(found, labels, texts) if found else None
+            evidence.get(k, []),
+            status.Figures(found.pairs, labels, texts, total=found.total) if found.pairs else None,
         )
 
 

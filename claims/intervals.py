@@ -6,10 +6,10 @@ cannot both hold, that is, when they do not overlap.
 """
 
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import combinations
 
 INF = math.inf
 TOTAL = "total"
@@ -161,14 +161,116 @@ def estimates(figures: Iterable[FigureFact]) -> list[Estimate]:
     return out
 
 
-def divergences(figures: Iterable[FigureFact]) -> list[Divergence]:
-    """Pairs of estimates from different attributions, same event/measure/population, disjoint."""
+@dataclass(frozen=True)
+class DivergenceReport:
+    """The divergences among a set of figures, computed without building every pair.
+
+    `pairs` holds at most `limit` pairs per (event, measure, population) group, in the order
+    `itertools.combinations` would give them when the group has no more than `limit`, else the
+    most widely separated ones; `counts` and `total` count every pair all the same.
+    """
+
+    pairs: list[Divergence]
+    counts: dict[tuple, int]  # (event, measure, population) -> number of diverging pairs
+    diverging: frozenset[Estimate]  # every estimate that takes part in at least one pair
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def figure_ids(self) -> set[int]:
+        return {i for est in self.diverging for i in est.figure_ids}
+
+
+def _count_disjoint(ests: list[Estimate]) -> int:
+    """Unordered pairs with disjoint intervals: for each a, the b lying wholly above it."""
+    lows = sorted(e.interval.low for e in ests)
+    return sum(len(lows) - bisect_right(lows, e.interval.high) for e in ests)
+
+
+def _two_extremes(ests: list[Estimate], value, pick) -> list[tuple[float, int]]:
+    """The most extreme value per `pick`, and the most extreme from another attribution."""
+    best: tuple[float, int] | None = None
+    second: tuple[float, int] | None = None
+    for e in ests:
+        v = value(e)
+        if best is None or pick(v, best[0]):
+            if best is not None and best[1] != e.attribution_id:
+                second = best
+            best = (v, e.attribution_id)
+        elif e.attribution_id != best[1] and (second is None or pick(v, second[0])):
+            second = (v, e.attribution_id)
+    return [x for x in (best, second) if x is not None]
+
+
+def _other(extremes: list[tuple[float, int]], attribution_id: int) -> float | None:
+    for v, owner in extremes:
+        if owner != attribution_id:
+            return v
+    return None
+
+
+def _group_pairs(ests: list[Estimate], limit: int | None) -> list[tuple[int, int]]:
+    """Up to `limit` diverging (i, j) index pairs, i < j, in input order; when capped, the
+    lowest intervals paired with the highest (the widest apart) are the ones kept."""
+    if limit is not None and limit <= 0:
+        return []
+    by_high = sorted(range(len(ests)), key=lambda i: (ests[i].interval.high, i))
+    by_low_desc = sorted(range(len(ests)), key=lambda i: (-ests[i].interval.low, i))
+    found: list[tuple[int, int]] = []
+    for i in by_high:
+        a = ests[i]
+        for j in by_low_desc:
+            b = ests[j]
+            if b.interval.low <= a.interval.high:
+                break
+            if b.attribution_id != a.attribution_id:
+                found.append((min(i, j), max(i, j)))
+                if limit is not None and len(found) >= limit:
+                    return sorted(found)
+    return sorted(found)
+
+
+def find_divergences(figures: Iterable[FigureFact], limit: int | None = None) -> DivergenceReport:
+    """Pairs of estimates from different attributions, same event/measure/population, disjoint.
+
+    O(n log n) per group for the counts and the diverging estimates; the pairs themselves are
+    enumerated only up to `limit` per group (all of them when `limit` is None), since a hot
+    event's two thousand figures can make a million pairs.
+    """
     by_key: dict[tuple, list[Estimate]] = defaultdict(list)
     for est in estimates(figures):
         by_key[(est.event_id, est.measure, est.population)].append(est)
-    found = []
-    for (event_id, measure, population), ests in by_key.items():
-        for a, b in combinations(ests, 2):
-            if a.attribution_id != b.attribution_id and not a.interval.overlaps(b.interval):
-                found.append(Divergence(event_id, measure, population, a, b))
-    return found
+    pairs: list[Divergence] = []
+    counts: dict[tuple, int] = {}
+    diverging: set[Estimate] = set()
+    for key, ests in by_key.items():
+        if len(ests) < 2:
+            continue
+        by_attribution: dict[int, list[Estimate]] = defaultdict(list)
+        for e in ests:
+            by_attribution[e.attribution_id].append(e)
+        same = sum(_count_disjoint(own) for own in by_attribution.values() if len(own) > 1)
+        count = _count_disjoint(ests) - same
+        if not count:
+            continue
+        counts[key] = count
+        lowest_highs = _two_extremes(ests, lambda e: e.interval.high, lambda v, w: v < w)
+        highest_lows = _two_extremes(ests, lambda e: e.interval.low, lambda v, w: v > w)
+        for e in ests:
+            below = _other(lowest_highs, e.attribution_id)
+            above = _other(highest_lows, e.attribution_id)
+            if (below is not None and below < e.interval.low) or (
+                above is not None and above > e.interval.high
+            ):
+                diverging.add(e)
+        event_id, measure, population = key
+        for i, j in _group_pairs(ests, limit):
+            pairs.append(Divergence(event_id, measure, population, ests[i], ests[j]))
+    return DivergenceReport(pairs, counts, frozenset(diverging))
+
+
+def divergences(figures: Iterable[FigureFact]) -> list[Divergence]:
+    """Every diverging pair (see `find_divergences` for large sets)."""
+    return find_divergences(figures).pairs

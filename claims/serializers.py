@@ -392,7 +392,10 @@ class FigureGroupSerializer(serializers.Serializer):
         allow_null=True, help_text="The highest high of the group; null when unbounded."
     )
     figures = ComparedFigureSerializer(many=True)
-    divergences = DivergenceSerializer(many=True)
+    divergences = DivergenceSerializer(
+        many=True, help_text="Diverging pairs: all of them, or the 50 widest apart."
+    )
+    divergence_count = serializers.IntegerField(help_text="How many pairs diverge in all.")
 
 
 class EventFiguresSerializer(serializers.Serializer):

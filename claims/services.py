@@ -122,7 +122,9 @@ def evidence_for(claim: Claim) -> tuple[list[status.Evidence], status.Figures]:
         for a, e in zip(attributions, evidence, strict=True)
     }
     texts = {f.pk: f.text for f in figures}
-    return evidence, status.Figures(intervals.divergences(facts), labels, texts)
+    # Enough pairs per group to name MAX_DIVERGENCES_SHOWN distinct ones; the rest are counted.
+    found = intervals.find_divergences(facts, limit=status.DIVERGENCES_GATHERED)
+    return evidence, status.Figures(found.pairs, labels, texts, total=found.total)
 
 
 def refresh_status(claim: Claim) -> None:

@@ -21,6 +21,8 @@ SUPPORTS, REFUTES, QUESTIONS = "supports", "refutes", "questions"
 AGAINST = {REFUTES: "refuted", QUESTIONS: "questioned"}
 # How many diverging figure pairs a status reason names before summing up the rest.
 MAX_DIVERGENCES_SHOWN = 10
+# How many pairs per group to gather so that MAX_DIVERGENCES_SHOWN distinct lines can be named.
+DIVERGENCES_GATHERED = 5 * MAX_DIVERGENCES_SHOWN
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,14 @@ class Evidence:
 class Figures:
     """Labels for figure divergences, made by the caller which knows the rows."""
 
-    divergences: Sequence[Divergence]
+    divergences: Sequence[Divergence]  # the pairs to name (the first of them, on a hot claim)
     labels: dict[int, str]  # attribution id -> who gave the figures: "United States government"
     texts: dict[int, str] = field(default_factory=dict)  # figure id -> "some 170 Afghans"
+    total: int | None = None  # every diverging pair, counted; None: len(divergences)
+
+    @property
+    def count(self) -> int:
+        return len(self.divergences) if self.total is None else self.total
 
     def describe(self, estimate) -> str:
         """“Who (“as written” + …) [interval]” for one side of a divergence."""
@@ -100,16 +107,19 @@ def derive(evidence: Sequence[Evidence], figures: Figures | None = None) -> tupl
             parts.append(f"supported by {pro}, {cons}")
         if divergences:
             shown: dict[str, None] = {}
-            for seen, d in enumerate(divergences, start=1):
+            seen = 0
+            for d in divergences:
+                seen += 1
                 line = (
                     f"{d.measure} ({d.population}): "
                     f"{figures.describe(d.a)} vs {figures.describe(d.b)}"
                 )
                 shown[line] = None
-                if len(shown) == MAX_DIVERGENCES_SHOWN and seen < len(divergences):
-                    # A hot claim can hold tens of thousands of diverging pairs: name a few.
-                    shown[f"and {len(divergences) - seen} more diverging pairs"] = None
+                if len(shown) == MAX_DIVERGENCES_SHOWN:
                     break
+            if seen < figures.count:
+                # A hot claim can hold tens of thousands of diverging pairs: name a few.
+                shown[f"and {figures.count - seen} more diverging pairs"] = None
             parts.append("figures diverge: " + _join(list(shown)))
         return CONTESTED, f"{CONTESTED}: " + "; ".join(parts)
     if not supports:

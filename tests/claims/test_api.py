@@ -328,6 +328,27 @@ def test_event_figures_are_grouped_with_intervals_origins_and_divergence(anon, w
         world["own"].pk,
         world["quoted"].pk,
     }
+    assert group["divergence_count"] == 1
+
+
+def test_event_figures_list_the_widest_divergences_and_count_them_all(anon, monkeypatch):
+    monkeypatch.setattr("claims.api.DIVERGENCES_LISTED", 2)
+    event = factories.EventFactory()
+    claim = factories.ClaimFactory(event=event)
+    values = [10, 20, 30, 40]  # four exact figures from four attributions: six disjoint pairs
+    for value in values:
+        factories.FigureFactory(
+            attribution__claim=claim, event=event, qualifier="exact", value=value
+        )
+    [group] = anon.get(URL + f"events/{event.pk}/figures/").json()["groups"]
+    assert group["divergence_count"] == 6
+    assert len(group["divergences"]) == 2
+    listed = {
+        frozenset((d["a"]["interval"]["low"], d["b"]["interval"]["low"]))
+        for d in group["divergences"]
+    }
+    assert listed == {frozenset((10.0, 40.0)), frozenset((10.0, 30.0))}  # the widest apart
+    assert all(f["diverges"] for f in group["figures"])
 
 
 def test_event_figures_hide_figures_of_drafts_from_anonymous(anon, world):

@@ -1,8 +1,18 @@
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from claims.intervals import INF, FigureFact, Interval, divergences, estimates, interval
+from claims.intervals import (
+    INF,
+    FigureFact,
+    Interval,
+    divergences,
+    estimates,
+    find_divergences,
+    interval,
+)
 
 
 @pytest.mark.parametrize(
@@ -39,9 +49,11 @@ def test_reversed_interval_is_refused():
         Interval(10, 5)
 
 
-def fact(pk, attribution, population, qualifier, value, superseded=False, measure="killed"):
+def fact(
+    pk, attribution, population, qualifier, value, superseded=False, measure="killed", high=None
+):
     return FigureFact(
-        pk, attribution, 1, measure, population, interval(qualifier, value), superseded
+        pk, attribution, 1, measure, population, interval(qualifier, value, high), superseded
     )
 
 
@@ -100,3 +112,53 @@ def test_different_measures_are_not_compared():
 def test_population_names_compare_case_and_space_insensitively():
     figures = [fact(1, 10, "Afghans", "exact", 20), fact(2, 20, " afghans ", "exact", 40)]
     assert len(divergences(figures)) == 1
+
+
+def _brute_force(figures):
+    """The definition, pair by pair: the reference the fast version must agree with."""
+    from itertools import combinations
+
+    groups: dict = {}
+    for est in estimates(figures):
+        groups.setdefault((est.event_id, est.measure, est.population), []).append(est)
+    return [
+        (a, b)
+        for ests in groups.values()
+        for a, b in combinations(ests, 2)
+        if a.attribution_id != b.attribution_id and not a.interval.overlaps(b.interval)
+    ]
+
+
+_figure_lists = st.lists(
+    st.tuples(
+        st.integers(1, 6),  # attribution
+        st.sampled_from(["total", "Afghans", "civilians"]),
+        st.sampled_from(["exact", "at_least", "at_most", "approximately", "range"]),
+        st.integers(0, 60),
+        st.integers(0, 30),
+        st.booleans(),
+    ),
+    max_size=40,
+)
+
+
+@given(_figure_lists, st.one_of(st.none(), st.integers(1, 5)))
+def test_fast_divergences_agree_with_the_pairwise_definition(rows, limit):
+    figures = [
+        fact(i, attr, pop, q, v, superseded=sup and i % 3 == 0, high=v + extra)
+        for i, (attr, pop, q, v, extra, sup) in enumerate(rows, start=1)
+    ]
+    expected = _brute_force(figures)
+    report = find_divergences(figures, limit=limit)
+    assert report.total == len(expected)
+    assert report.diverging == {e for pair in expected for e in pair}
+    got = [(d.a, d.b) for d in report.pairs]
+    if limit is None:
+        assert got == expected
+    else:
+        assert set(got) <= set(expected)
+        groups = {(a.event_id, a.measure, a.population) for a, _ in expected}
+        for key in groups:
+            in_group = [p for p in got if (p[0].event_id, p[0].measure, p[0].population) == key]
+            wanted = sum(1 for a, _ in expected if (a.event_id, a.measure, a.population) == key)
+            assert len(in_group) == min(limit, wanted)
