@@ -1,7 +1,7 @@
 """One search box over claims, quotes, documents and actors.
 
 On PostgreSQL: full-text search (websearch syntax, English configuration) ranked by SearchRank, using
-the GIN expression indexes of the 0002/0003 search-index migrations, plus trigram similarity on actor
+GIN indexes: on stored vectors for documents and quotes, on expressions for claims and actors, plus trigram similarity on actor
 names and aliases so a misspelled name ("Amrulah Saleh") still finds its actor. On SQLite: every word
 must occur (icontains). The choice follows connection.vendor.
 
@@ -12,8 +12,9 @@ wrapped in <mark> (sources.highlight.mark_terms).
 import re
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Expression, OuterRef, Q, QuerySet
 
 from claims.models import Attribution
 from sources.highlight import mark_terms, term_pattern
@@ -22,6 +23,7 @@ from sources.models import Actor, ActorAlias, Document
 LIMIT = 20
 CONFIG = "english"
 MAX_QUERY = 200
+RANKED_CANDIDATES = 2000
 
 _WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
 
@@ -45,13 +47,49 @@ class Results:
         return len(self.claims) + len(self.quotes) + len(self.documents) + len(self.actors)
 
 
-def _postgres(query: str, claims: QuerySet) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet, bool]:
-    from django.contrib.postgres.search import (
-        SearchQuery,
-        SearchRank,
-        SearchVector,
-        TrigramSimilarity,
+class StoredVector(Expression):
+    """The `search_vector` column of the query's base table, under whatever alias it has.
+
+    Documents and quotes keep their vector in a generated column (migrations sources 0003 and
+    claims 0006) that Django does not model, since SQLite has no tsvector: matching and ranking
+    read it instead of recomputing to_tsvector over each candidate's text.
+    """
+
+    output_field = SearchVectorField()
+    alias: str | None = None
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        resolved = self.copy()
+        resolved.alias = query.get_initial_alias()
+        return resolved
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(self.alias)}.search_vector", []
+
+
+def _ranked(model, query: str) -> QuerySet:
+    """Rows matching the query, best first, ranked among the first RANKED_CANDIDATES matches.
+
+    A query matching tens of thousands of rows ("killed") would otherwise compute the rank of
+    every one of them to show twenty; beyond a few thousand matches the rank order means little.
+    """
+    sq = SearchQuery(query, search_type="websearch", config=CONFIG)
+    matching = model.objects.alias(v=StoredVector()).filter(v=sq).order_by()
+    pool = matching.values("pk")[:RANKED_CANDIDATES]
+    return (
+        model.objects.filter(pk__in=pool)
+        .annotate(rank=SearchRank(StoredVector(), sq))
+        .order_by("-rank", "pk")
     )
+
+
+def _postgres(query: str, claims: QuerySet) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet, bool]:
+    from django.contrib.postgres.search import SearchVector, TrigramSimilarity
 
     sq = SearchQuery(query, search_type="websearch", config=CONFIG)
 
@@ -63,21 +101,8 @@ def _postgres(query: str, claims: QuerySet) -> tuple[QuerySet, QuerySet, QuerySe
         .annotate(rank=SearchRank(claim_vector, sq))
         .order_by("-rank", "pk")
     )
-    quote_vector = SearchVector("quote", config=CONFIG)
-    quotes = (
-        Attribution.objects.filter(claim__in=claims)
-        .annotate(search=quote_vector)
-        .filter(search=sq)
-        .annotate(rank=SearchRank(quote_vector, sq))
-        .order_by("-rank", "pk")
-    )
-    doc_vector = SearchVector("title", "text", config=CONFIG)
-    documents = (
-        Document.objects.annotate(search=doc_vector)
-        .filter(search=sq)
-        .annotate(rank=SearchRank(doc_vector, sq))
-        .order_by("-rank", "pk")
-    )
+    quotes = _ranked(Attribution, query).filter(claim__in=claims)
+    documents = _ranked(Document, query)
     alias_match = ActorAlias.objects.annotate(search=SearchVector("name", config=CONFIG)).filter(
         actor=OuterRef("pk"), search=sq
     )
