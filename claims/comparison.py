@@ -8,6 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
 from claims import charts, intervals
 from claims.models import Attribution, Claim, Event, Figure
 from claims.services import attribution_origins
@@ -75,37 +78,73 @@ class EventComparison:
     charts: list[tuple[str, charts.Chart]]  # (measure label, chart)
     timeline: list[tuple[date | None, list[FigureRow]]]
     divergences: list[tuple[str, str, str, str]]  # measure, population, side a, side b
+    divergence_count: int = 0  # every diverging pair; `divergences` lists the widest apart
+    page: Page | None = None  # the page of figures shown (all of them on one page, usually)
+
+    @property
+    def unlisted_divergences(self) -> int:
+        return self.divergence_count - len(self.divergences)
 
     @property
     def has_figures(self) -> bool:
         return bool(self.groups)
 
 
-def event_figures(event: Event, claims) -> list[Figure]:
-    """The event's figures from the given claims, with everything the page shows joined."""
-    return list(
-        Figure.objects.filter(event=event, attribution__claim__in=claims)
+# Diverging pairs the page names per group; a hot event can hold a million, all of them counted.
+DIVERGENCES_LISTED = 20
+
+
+# Figures shown per page of the event page: the charts, table and timeline of a hot event with
+# thousands of figures would weigh megabytes. Divergences are always found among all of them.
+FIGURES_PER_PAGE = 100
+ORDER = ("measure", "population", "low", "pk")
+
+
+def event_figures(event: Event, claims) -> QuerySet:
+    return Figure.objects.filter(event=event, attribution__claim__in=claims).order_by(*ORDER)
+
+
+def _facts(figures: QuerySet) -> list[intervals.FigureFact]:
+    """Every figure as a FigureFact, from one narrow query (no model instances)."""
+    columns = ("pk", "attribution_id", "event_id", "measure", "population", "low", "high")
+    facts = []
+    for *head, low, high, superseded_by in figures.values_list(*columns, "superseded_by_id"):
+        upper = intervals.INF if high is None else high
+        facts.append(
+            intervals.FigureFact(*head, intervals.Interval(low, upper), superseded_by is not None)
+        )
+    return facts
+
+
+def compare_event(event: Event, claims, page: int | str | None = 1) -> EventComparison:
+    """Group the event's figures by measure and population, chart them, and find divergences.
+
+    Divergences are found among every figure; the groups, charts and timeline show one page of
+    FIGURES_PER_PAGE figures, in (measure, population, low) order.
+    """
+    queryset = event_figures(event, claims)
+    all_facts = _facts(queryset)
+    figures_page = Paginator(all_facts, FIGURES_PER_PAGE).get_page(page)
+    report = intervals.find_divergences(all_facts, limit=DIVERGENCES_LISTED)
+    found = report.pairs
+    diverging_ids = report.figure_ids
+    diverging_estimates = {(e.attribution_id, e.measure, e.population) for e in report.diverging}
+    shown = {f.id for f in figures_page}
+    named = {i for d in found for est in (d.a, d.b) for i in est.figure_ids}
+    loaded = {
+        f.pk: f
+        for f in Figure.objects.filter(pk__in=shown | named)
         .select_related(
             "attribution__claim",
             "attribution__speaker",
             "attribution__via",
             "attribution__document__outlet",
         )
-        .order_by("measure", "population", "low", "pk")
-    )
-
-
-def compare_event(event: Event, claims) -> EventComparison:
-    """Group the event's figures by measure and population, chart them, and find divergences."""
-    figures = event_figures(event, claims)
-    attributions = {f.attribution_id: f.attribution for f in figures}
-    origins = attribution_origins(attributions.values())
-    facts = [f.fact() for f in figures]
-    found = intervals.divergences(facts)
-    diverging_ids = {i for d in found for i in (*d.a.figure_ids, *d.b.figure_ids)}
-    diverging_estimates = {
-        (e.attribution_id, e.measure, e.population) for d in found for e in (d.a, d.b)
+        .defer("attribution__document__text", "attribution__claim__status_reason")
     }
+    figures = [loaded[f.id] for f in figures_page]
+    attributions = {f.attribution_id: f.attribution for f in loaded.values()}
+    origins = attribution_origins(attributions.values())
 
     rows_by_figure: dict[int, FigureRow] = {}
     groups: dict[tuple[str, str], FigureGroup] = {}
@@ -143,8 +182,9 @@ def compare_event(event: Event, claims) -> EventComparison:
                 detail=f"{as_written}: {row.speaker}; origin {row.origin}{flag}",
             )
         )
-    for est in intervals.estimates(facts):
-        if not est.rolled_up:
+    for est in intervals.estimates(all_facts):
+        # A total rolled up from parts is charted on the page that shows all of its parts.
+        if not est.rolled_up or not shown.issuperset(est.figure_ids):
             continue
         a = attributions[est.attribution_id]
         speaker = speaker_label(a, origins[a.pk][1])
@@ -171,7 +211,7 @@ def compare_event(event: Event, claims) -> EventComparison:
         for est in (d.a, d.b):
             a = attributions[est.attribution_id]
             speaker = speaker_label(a, origins[a.pk][1])
-            parts = " + ".join(described(rows_by_figure[i].figure) for i in est.figure_ids)
+            parts = " + ".join(described(loaded[i]) for i in est.figure_ids)
             sides.append(f"“{parts}” ({speaker}): {est.interval}")
         pairs.append((Figure.Measure(d.measure).label, d.population, sides[0], sides[1]))
 
@@ -180,6 +220,8 @@ def compare_event(event: Event, claims) -> EventComparison:
         charts=chart_list,
         timeline=ordered,
         divergences=pairs,
+        divergence_count=report.total,
+        page=figures_page,
     )
 
 

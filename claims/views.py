@@ -128,23 +128,32 @@ def event_list(request):
     )
 
 
+# Claims listed on an event page; the rest are one click away on the filtered claim list.
+EVENT_CLAIMS_SHOWN = 50
+
+
 def event_detail(request, slug):
     event = by_key(Event.objects.all(), slug)
+    event_claims = visible_claims(request.user).filter(event=event)
     claims = list(
-        visible_claims(request.user)
-        .filter(event=event)
-        .select_related("event")
-        .order_by("status", "text", "pk")
+        event_claims.select_related("event").order_by("status", "text", "pk")[
+            : EVENT_CLAIMS_SHOWN + 1
+        ]
     )
     if not claims and not (request.user.is_authenticated and request.user.is_staff):
         raise Http404("No such page.")
-    compared = comparison.compare_event(event, [c.pk for c in claims])
+    more_claims = len(claims) > EVENT_CLAIMS_SHOWN
+    compared = comparison.compare_event(
+        event, event_claims.values("pk"), page=request.GET.get("figures")
+    )
     return render(
         request,
         "claims/event_detail.html",
         {
             "event": event,
-            "claims": claims,
+            "claims": claims[:EVENT_CLAIMS_SHOWN],
+            "more_claims": more_claims,
+            "all_claims_url": reverse("claims:claims") + f"?event={event.pk}",
             "compared": compared,
             "permalink": reverse("claims:event", kwargs={"slug": event.pk}),
             "api_url": f"/api/v1/events/{event.pk}/figures/",

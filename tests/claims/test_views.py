@@ -116,6 +116,31 @@ def test_event_page_by_id(client, site):
     assert client.get(f"/events/{site.kabul.pk}/").status_code == 200
 
 
+def test_hot_event_page_pages_its_figures_but_finds_divergences_among_all(
+    client, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr("claims.comparison.FIGURES_PER_PAGE", 3)
+    monkeypatch.setattr("claims.views.EVENT_CLAIMS_SHOWN", 2)
+    event = EventFactory()
+    claims = ClaimFactory.create_batch(3, event=event)
+    # Seven exact figures 10, 20, ... 70 from seven attributions: every pair diverges (21 pairs).
+    for i in range(7):
+        FigureFactory(
+            attribution__claim=claims[i % 3], event=event, qualifier="exact", value=10 * (i + 1)
+        )
+    with django_assert_num_queries(5):
+        body = client.get(event.get_absolute_url()).content.decode()
+    assert "Figures 1–3 of 7" in body and 'href="?figures=2"' in body
+    assert body.count('<tr class="diverging') == 3
+    assert "and 1 more diverging pair" in body  # 21 pairs, the 20 widest apart listed
+    assert f'href="/claims/?event={event.pk}"' in body  # 3 claims, 2 listed
+    body = client.get(event.get_absolute_url() + "?figures=3").content.decode()
+    assert "Figures 7–7 of 7" in body and 'href="?figures=2"' in body
+    # An impossible page number shows the last page instead of failing.
+    assert client.get(event.get_absolute_url() + "?figures=x").status_code == 200
+    assert client.get(event.get_absolute_url() + "?figures=99").status_code == 200
+
+
 # --- escaping ----------------------------------------------------------------------------------
 
 
@@ -248,6 +273,22 @@ def test_postgres_search_finds_isk_by_alias_and_saleh_misspelled(client, site):
     assert site.toll.get_absolute_url() in body
 
 
+@pytest.mark.postgres
+def test_postgres_search_vectors_follow_every_edit(client):
+    """Documents and quotes are matched on stored, generated vectors: an edit must show at once."""
+    document = DocumentFactory(title="Bamyan report", text="A convoy reached the valley at dawn.")
+    attribution = AttributionFactory(document=document, quote="A convoy reached the valley")
+    assert document.get_absolute_url() in client.get("/search/?q=Bamyan").content.decode()
+    document.title = "Ghazni report"
+    document.save()
+    assert document.get_absolute_url() not in client.get("/search/?q=Bamyan").content.decode()
+    assert document.get_absolute_url() in client.get("/search/?q=Ghazni").content.decode()
+    assert f"#a-{attribution.pk}" not in client.get("/search/?q=dawn").content.decode()
+    attribution.quote = "the valley at dawn"
+    attribution.save()
+    assert f"#a-{attribution.pk}" in client.get("/search/?q=dawn").content.decode()
+
+
 # --- query counts --------------------------------------------------------------------------------
 
 
@@ -299,9 +340,9 @@ def test_claim_page_query_count_is_constant(client, django_assert_num_queries, r
 @pytest.mark.parametrize("rows", [2, 10])
 def test_event_page_query_count_is_constant(client, django_assert_num_queries, rows):
     event = _claims_with_attributions(rows)
-    # event, its visible claims, figures with attribution/claim/speaker/via/document/outlet,
-    # document origins
-    with django_assert_num_queries(4):
+    # event, its visible claims, every figure's interval (narrow), the page of figures with
+    # attribution/claim/speaker/via/document/outlet, document origins
+    with django_assert_num_queries(5):
         assert client.get(event.get_absolute_url()).status_code == 200
 
 
