@@ -55,7 +55,8 @@ class EventFilter(df.FilterSet):
 
 
 class ClaimFilter(df.FilterSet):
-    status = df.MultipleChoiceFilter(choices=Claim.Status.choices)
+    # No DISTINCT: the filter is on the claim's own column (DISTINCT over every column cost 0.3 s).
+    status = df.MultipleChoiceFilter(choices=Claim.Status.choices, distinct=False)
     publication = df.ChoiceFilter(choices=Claim.Publication.choices)
     verdict = df.ChoiceFilter(choices=Claim.Verdict.choices)
     event = df.CharFilter(method="filter_event", label="Event id or slug")

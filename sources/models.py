@@ -5,6 +5,7 @@ import hashlib
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -294,11 +295,15 @@ class ActorQuerySet(models.QuerySet):
     def named(self, name: str) -> "ActorQuerySet":
         """Actors whose name, slug or any alias equals `name`, ignoring case."""
         name = name.strip()
+        # lower() on both sides, as the indexes are built (actor_name_lower, the unique index of
+        # actor_alias_unique_ci); iexact would compile to UPPER() on PostgreSQL and use neither.
+        wanted = Lower(models.Value(name))
+        by_alias = ActorAlias.objects.filter(Exact(Lower("name"), wanted)).values("actor_id")
         return self.filter(
-            models.Q(name__iexact=name)
-            | models.Q(slug__iexact=name)
-            | models.Q(aliases__name__iexact=name)
-        ).distinct()
+            models.Q(Exact(Lower("name"), wanted))
+            | models.Q(slug=name.lower())
+            | models.Q(pk__in=by_alias)
+        )
 
 
 class Actor(Curated):
