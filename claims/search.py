@@ -12,7 +12,13 @@ wrapped in <mark> (sources.highlight.mark_terms).
 import re
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+    TrigramSimilarity,
+)
 from django.db import connection
 from django.db.models import Exists, Expression, OuterRef, Q, QuerySet
 
@@ -89,8 +95,6 @@ def _ranked(model, query: str) -> QuerySet:
 
 
 def _postgres(query: str, claims: QuerySet) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet, bool]:
-    from django.contrib.postgres.search import SearchVector, TrigramSimilarity
-
     sq = SearchQuery(query, search_type="websearch", config=CONFIG)
 
     # Each vector is exactly the expression indexed by the search-index migrations.
