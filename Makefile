@@ -52,6 +52,7 @@ test: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # The load tool for the throughput part: Debian's wrk (apt-get as root, else sudo when present).
 # The benchmark fills its own database with a synthetic corpus, never the development one,

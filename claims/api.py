@@ -22,6 +22,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from api.filters import is_id
+from api.renderers import JSONLDRenderer
+from api.viewsets import (
+    MAX_PAGE_SIZE,
+    ApiSchema,
+    CuratedViewSet,
+    IdCursorPagination,
+    with_write_schema,
+)
 from claims import intervals
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
 from claims.models import Attribution, Claim, Event, Figure
@@ -33,6 +42,7 @@ from claims.serializers import (
     ClaimDetailSerializer,
     ClaimSerializer,
     ClaimWriteSerializer,
+    DocumentWriteSerializer,
     EventFiguresSerializer,
     EventSerializer,
     FigureSerializer,
@@ -42,16 +52,8 @@ from claims.serializers import (
     claim_review,
 )
 from claims.services import attribution_origins
-from sources.api import (
-    MAX_PAGE_SIZE,
-    ApiSchema,
-    CuratedViewSet,
-    IdCursorPagination,
-    with_write_schema,
-)
-from sources.filters import is_id
+from sources import api as source_api
 from sources.models import Actor, Document, Outlet
-from sources.renderers import JSONLDRenderer
 from sources.serializers import OriginSerializer
 
 PUBLISHED = Claim.Publication.PUBLISHED
@@ -652,3 +654,10 @@ class ChangesView(GenericAPIView):
                 previous[row["history_id"]] = before
                 before = row["publication"]
         return previous
+
+
+@with_write_schema
+class DocumentViewSet(source_api.DocumentViewSet):
+    """Documents as the claims app serves them: writes go through claims.services.save_document."""
+
+    write_serializer_class = DocumentWriteSerializer

@@ -7,8 +7,8 @@ attributions appears once and lists need no DISTINCT.
 import django_filters as df
 from django.db.models import Q
 
+from api.filters import IdFilter, StrictBooleanFilter, is_id
 from claims.models import Attribution, Claim, Event, Figure
-from sources.filters import IdFilter, StrictBooleanFilter, is_id
 from sources.models import Actor
 
 

@@ -11,13 +11,14 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.reverse import reverse
 
+from api.serializers import StrictModelSerializer
 from claims.models import Attribution, Claim, Event, Figure, Tag
+from sources import serializers as source_serializers
 from sources.serializers import (
     CURATED_READ_ONLY,
     DocumentRefSerializer,
     OriginSerializer,
     RefSerializer,
-    StrictModelSerializer,
 )
 
 PUBLISH_PERMISSION = "claims.publish_claim"
@@ -491,3 +492,13 @@ def claim_review(claim: Claim, request, author_name: str) -> dict:
             rating["ratingExplanation"] = claim.verdict_note
         review["reviewRating"] = rating
     return review
+
+
+class DocumentWriteSerializer(source_serializers.DocumentWriteSerializer):
+    """Document writes through claims.services.save_document: a revised text re-anchors the
+    quotes in it and refreshes the claims that cite it."""
+
+    def save_instance(self, instance) -> None:
+        from claims import services
+
+        services.save_document(document=instance)

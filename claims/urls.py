@@ -1,15 +1,23 @@
 from django.urls import path
 
-from claims import views
+from claims.views import pages, sources
 
 app_name = "claims"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("claims/", views.claim_list, name="claims"),
-    path("claims/<str:slug>/", views.claim_detail, name="claim"),
-    path("events/", views.event_list, name="events"),
-    path("events/<str:slug>/", views.event_detail, name="event"),
-    path("search/", views.search, name="search"),
-    path("about/", views.about, name="about"),
+    path("", pages.home, name="home"),
+    path("claims/", pages.claim_list, name="claims"),
+    path("claims/<str:slug>/", pages.claim_detail, name="claim"),
+    path("events/", pages.event_list, name="events"),
+    path("events/<str:slug>/", pages.event_detail, name="event"),
+    path("search/", pages.search, name="search"),
+    path("about/", pages.about, name="about"),
+]
+
+# Pages of the sources app's records, under its URL namespace ("sources:document"), so the
+# sources models name their own pages without knowing that claims serves them.
+source_patterns = [
+    path("documents/<int:pk>/", sources.document_detail, name="document"),
+    path("actors/<slug:slug>/", sources.actor_detail, name="actor"),
+    path("outlets/<slug:slug>/", sources.outlet_detail, name="outlet"),
 ]

@@ -4,8 +4,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from claims.api import AttributionViewSet, ChangesView, ClaimViewSet, EventViewSet, FigureViewSet
-from sources.api import ActorViewSet, DocumentViewSet, OutletViewSet
+from claims.api import (
+    AttributionViewSet,
+    ChangesView,
+    ClaimViewSet,
+    DocumentViewSet,
+    EventViewSet,
+    FigureViewSet,
+)
+from sources.api import ActorViewSet, OutletViewSet
 
 router = DefaultRouter()
 router.register("outlets", OutletViewSet, basename="outlet")

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "axes",
     "sources",
     "claims",
+    "suggestions",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -163,7 +165,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "config.throttling.SignedInRateThrottle",
+        "api.throttling.SignedInRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "120/minute"),

@@ -3,7 +3,7 @@
 import hashlib
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.urls import reverse
@@ -217,35 +217,10 @@ class Document(Curated):
                         ) from None
 
     def save(self, *args, **kwargs):
+        # Only this row's derived field. Re-anchoring quotes and refreshing the claims that cite
+        # the document are claims.services.save_document's work.
         self.content_hash = content_hash(self.text)
-        with transaction.atomic():
-            old = None
-            if self.pk:
-                old = (
-                    Document.objects.filter(pk=self.pk)
-                    .values("text", "derived_from_id", "origin_outlet_id", "outlet_id", "published")
-                    .first()
-                )
-            super().save(*args, **kwargs)
-            if old is None:
-                return
-            if old["text"] != self.text:
-                self._reanchor_quotes()
-            if any(
-                old[k] != getattr(self, k)
-                for k in ("derived_from_id", "origin_outlet_id", "outlet_id", "published")
-            ):
-                self.refresh_claims()
-
-    def _reanchor_quotes(self) -> None:
-        for attribution in self.attributions.all():
-            attribution.save()
-
-    def refresh_claims(self) -> None:
-        """Refresh the status of every claim cited here or in copies of this document."""
-        from claims.services import refresh_claims_for_documents
-
-        refresh_claims_for_documents(self.lineage_ids())
+        super().save(*args, **kwargs)
 
     def lineage_ids(self) -> list[int]:
         """This document and every stored copy made from it, however indirectly."""

@@ -8,6 +8,12 @@ from django.db import transaction
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def pytest_configure(config):
+    # Hashing demo and factory passwords with PBKDF2 cost most of the suite's time; tests prove
+    # nothing about the hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` need PostgreSQL's search features.
 

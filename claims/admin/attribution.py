@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from claims.models import Attribution, Figure
-from sources.versioned_admin import CuratedAdmin, VersionedInlineMixin
+from curation.admin import CuratedAdmin, VersionedInlineMixin
 
 FIGURE_FIELDS = [
     "measure",

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from claims import services
 from claims.admin.attribution import AttributionInline
 from claims.models import Claim
-from sources.versioned_admin import CuratedAdmin
+from curation.admin import CuratedAdmin
 
 REVIEWER_ONLY_FIELDS = ["publication", "verdict", "verdict_note", "review_note"]
 

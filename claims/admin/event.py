@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from claims.models import Event, SuggestionDecision, Tag
-from sources.versioned_admin import CuratedAdmin, SafeAutocompleteMixin
+from claims.models import Event, Tag
+from curation.admin import CuratedAdmin
 
 
 @admin.register(Event)
@@ -19,13 +19,3 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(SuggestionDecision)
-class SuggestionDecisionAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
-    list_display = ["document", "kind", "quote_start", "quote_end", "decision", "decided_by"]
-    list_filter = ["decision", "kind"]
-    list_select_related = ["document", "decided_by"]
-    search_fields = ["document__title", "fingerprint"]
-    autocomplete_fields = ["document", "attribution", "decided_by"]
-    date_hierarchy = "decided_at"

@@ -1,7 +1,6 @@
 from claims.models.attribution import Attribution, AttributionQuerySet, Figure, FigureQuerySet
 from claims.models.claim import Claim, ClaimQuerySet, Tag
 from claims.models.event import Event
-from claims.models.suggestion import SuggestionDecision
 
 __all__ = [
     "Attribution",
@@ -11,6 +10,5 @@ __all__ = [
     "Event",
     "Figure",
     "FigureQuerySet",
-    "SuggestionDecision",
     "Tag",
 ]

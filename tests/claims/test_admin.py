@@ -62,7 +62,7 @@ def test_claim_extra_pages_render_for_an_editor(editor_client, figure):
     for url in [
         reverse("admin:claims_claim_deleted"),
         reverse("admin:claims_claim_history_diff", args=[claim.pk]),
-        reverse("admin:claims_suggestiondecision_changelist"),
+        reverse("admin:suggestions_suggestiondecision_changelist"),
     ]:
         assert editor_client.get(url).status_code == 200, url
     queue = editor_client.get(reverse("admin:claims_claim_review_queue"))

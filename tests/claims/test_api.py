@@ -897,7 +897,7 @@ def test_seeded_actor_is_found_by_alias_and_alias_filters_answer(anon):
 def test_signed_in_users_are_throttled_at_the_user_rate_and_anonymous_at_the_anon_rate(rf):
     from django.contrib.auth.models import AnonymousUser
 
-    from config.throttling import SignedInRateThrottle
+    from api.throttling import SignedInRateThrottle
 
     request = rf.get("/api/v1/claims/")
     request.user = AnonymousUser()

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from claims.models import Attribution, Claim, Figure
+from claims.services import save_document
 from tests.factories import (
     ActorAliasFactory,
     ActorFactory,
@@ -106,7 +107,7 @@ def test_editing_the_document_text_reanchors_quotes_or_refuses():
     attribution = AttributionFactory(quote="killing at least 46 people")
     document = attribution.document
     document.text = "Preface. " + document.text
-    document.save()
+    save_document(document=document)
     attribution.refresh_from_db()
     assert attribution.quote_start == document.text.index("killing at least 46 people")
     document.text = "A different text entirely."
@@ -189,7 +190,7 @@ def test_changing_derived_from_refreshes_the_claims_it_cites():
     AttributionFactory(claim=claim, document=second)
     assert status_of(claim) == "corroborated"
     second.derived_from = first
-    second.save()
+    save_document(document=second)
     assert status_of(claim) == "reported"
 
 

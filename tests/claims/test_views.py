@@ -120,7 +120,7 @@ def test_hot_event_page_pages_its_figures_but_finds_divergences_among_all(
     client, monkeypatch, django_assert_num_queries
 ):
     monkeypatch.setattr("claims.comparison.FIGURES_PER_PAGE", 3)
-    monkeypatch.setattr("claims.views.EVENT_CLAIMS_SHOWN", 2)
+    monkeypatch.setattr("claims.views.pages.EVENT_CLAIMS_SHOWN", 2)
     event = EventFactory()
     claims = ClaimFactory.create_batch(3, event=event)
     # Seven exact figures 10, 20, ... 70 from seven attributions: every pair diverges (21 pairs).

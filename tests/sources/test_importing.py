@@ -10,7 +10,7 @@ from tests.factories import DocumentFactory, OutletFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HTML = FIXTURES / "import" / "kunduz_market.html"
-ARTICLE = FIXTURES / "articles" / "darra_market.txt"
+ARTICLE = Path(__file__).resolve().parent.parent / "suggestions" / "articles" / "darra_market.txt"
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,1 @@
+"""Machinery every API resource shares. Imports no domain app."""

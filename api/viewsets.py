@@ -1,0 +1,231 @@
+"""The shape every API resource shares: pagination, error responses in the schema, If-Match
+concurrency, compact lists and full details, validated writes, 409 for protected deletes."""
+
+from django.conf import settings
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import APIException
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+
+from api.concurrency import ConcurrencyMixin
+from api.filters import is_id
+from api.renderers import CSVRenderer
+
+MAX_PAGE_SIZE = 100
+
+
+class PagePagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+class IdCursorPagination(CursorPagination):
+    """For the largest lists (attributions, figures): stable pages however fast rows are added."""
+
+    ordering = "id"
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+class RequestTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This record is still referenced and cannot be deleted."
+    default_code = "protected"
+
+
+ErrorSerializer = inline_serializer(
+    "Error", fields={"detail": serializers.CharField(help_text="What went wrong.")}
+)
+
+ERROR_RESPONSES = {
+    "400": OpenApiResponse(
+        response=inline_serializer(
+            "ValidationError",
+            fields={
+                "field_name": serializers.ListField(
+                    child=serializers.CharField(),
+                    required=False,
+                    help_text="Messages for each invalid field or parameter, keyed by its name.",
+                )
+            },
+        ),
+        description="Invalid input: the body maps each bad field or parameter to its messages.",
+    ),
+    "401": OpenApiResponse(ErrorSerializer, description="Credentials are missing or wrong."),
+    "403": OpenApiResponse(ErrorSerializer, description="Not allowed for this user."),
+    "404": OpenApiResponse(ErrorSerializer, description="No such record (or not visible to you)."),
+    "406": OpenApiResponse(ErrorSerializer, description="No representation matches Accept."),
+    "409": OpenApiResponse(ErrorSerializer, description="Still referenced; cannot be deleted."),
+    "412": OpenApiResponse(ErrorSerializer, description="If-Match is stale: the record changed."),
+    "413": OpenApiResponse(ErrorSerializer, description="The request body is too large."),
+    "415": OpenApiResponse(ErrorSerializer, description="Send application/json."),
+    "428": OpenApiResponse(ErrorSerializer, description="If-Match is required for this write."),
+    "429": OpenApiResponse(ErrorSerializer, description="Too many requests: slow down."),
+}
+READ_ERRORS = ("400", "401", "403", "404", "406", "429")
+WRITE_ERRORS = ("400", "401", "403", "404", "406", "409", "412", "413", "415", "428", "429")
+
+
+class ApiSchema(AutoSchema):
+    """Adds the error responses every operation can give, and If-Match on writes."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = READ_ERRORS if self.method == "GET" else WRITE_ERRORS
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(ERROR_RESPONSES[code], code)
+        return responses
+
+    def get_override_parameters(self):
+        params = list(super().get_override_parameters())
+        if self.method in ("PUT", "PATCH", "DELETE"):
+            params.append(
+                OpenApiParameter(
+                    "If-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    required=True,
+                    description='The ETag of the version you edited, e.g. "3".',
+                )
+            )
+        if self.method == "GET" and getattr(self.view, "action", None) == "list":
+            params.append(
+                OpenApiParameter(
+                    "format",
+                    str,
+                    enum=["json", "csv"],
+                    description="csv: the same page as CSV (formulas escaped).",
+                )
+            )
+        return params
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        if status_code == "200" and getattr(self.view, "action", None) in (
+            "retrieve",
+            "update",
+            "partial_update",
+        ):
+            headers["ETag"] = {
+                "schema": {"type": "string"},
+                "description": "The record's version; send it back in If-Match to write.",
+            }
+        return headers
+
+
+class CuratedViewSet(ConcurrencyMixin, viewsets.ModelViewSet):
+    """One shape for every resource: compact lists, full details, validated and versioned writes.
+
+    Subclasses set `serializer_class` (lists), optionally `detail_serializer_class` and
+    `write_serializer_class`, and a `filterset_class`. Records are found by id, or by slug when
+    the model has one.
+    """
+
+    detail_serializer_class = None
+    write_serializer_class = None
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    pagination_class = PagePagination
+    schema = ApiSchema()
+    lookup_value_regex = r"[^/.]+"
+    slug_field: str | None = "slug"
+
+    def initial(self, request, *args, **kwargs):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length.isdigit() and int(length) > limit:
+            raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+        super().initial(request, *args, **kwargs)
+
+    def get_object(self):
+        value = str(self.kwargs[self.lookup_field])
+        if "\x00" in value:  # PostgreSQL refuses NUL in a string: no record has one
+            raise Http404
+        if not is_id(value):
+            if not self.slug_field:
+                raise Http404
+            self.kwargs = {**self.kwargs, self.slug_field: value}
+            self.lookup_field, lookup = self.slug_field, self.lookup_field
+            try:
+                return super().get_object()
+            finally:
+                self.lookup_field = lookup
+        return super().get_object()
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update") and self.write_serializer_class:
+            return self.write_serializer_class
+        if self.action == "retrieve" and self.detail_serializer_class:
+            return self.detail_serializer_class
+        return self.serializer_class
+
+    def read_representation(self, instance):
+        serializer_class = self.detail_serializer_class or self.serializer_class
+        fresh = self.get_queryset().get(pk=instance.pk)
+        return serializer_class(fresh, context=self.get_serializer_context()).data
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        from rest_framework.response import Response
+
+        data = self.read_representation(serializer.instance)
+        response = Response(data, status=status.HTTP_201_CREATED)
+        response["ETag"] = f'"{data["version"]}"'
+        return response
+
+    def update(self, request, *args, **kwargs):
+        response = super().update(request, *args, **kwargs)
+        if response.status_code == 200 and isinstance(response.data, dict):
+            response.data = self.read_representation(self._updated)
+        return response
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self._updated = serializer.instance
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except (ProtectedError, RestrictedError) as error:
+            names = sorted({str(obj._meta.verbose_name) for obj in error.protected_objects})[:5]
+            raise Conflict(
+                f"This {instance._meta.verbose_name} is still referenced by "
+                f"{', '.join(names)} records; delete or re-point those first."
+            ) from None
+
+
+def with_write_schema(viewset):
+    """Declare read shapes as the responses of writes whose request shape differs."""
+    if viewset.write_serializer_class:
+        read = viewset.detail_serializer_class or viewset.serializer_class
+        viewset.create = extend_schema(
+            request=viewset.write_serializer_class, responses={201: read}
+        )(viewset.create)
+        for name in ("update", "partial_update"):
+            setattr(
+                viewset,
+                name,
+                extend_schema(request=viewset.write_serializer_class, responses={200: read})(
+                    getattr(viewset, name)
+                ),
+            )
+    return viewset

@@ -1,0 +1,695 @@
+"""The benchmark behind `manage.py bench`: latency against a raw-SQL floor, and throughput.
+
+Every operation is requested by URL through Django's test Client in-process, so the bench measures
+whatever the project serves today: an operation whose URL answers 404 (or whose module is missing)
+is reported as "n/a (endpoint not present)" instead of failing. Each operation's floor is the same
+rows fetched with one hand-written SQL query and encoded with json.dumps, measured in the same run.
+
+Throughput runs the real stack: gunicorn (gthread) on 127.0.0.1 with DEBUG off, driven by wrk.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from claims.models import Attribution, Claim, Event
+from sources.models import ActorAlias, Document
+
+NA_MISSING = "n/a (endpoint not present)"
+LARGE_TABLES = ("claims_claim", "claims_attribution", "claims_figure", "sources_document")
+PAGE = 50
+
+
+@dataclass
+class Result:
+    name: str
+    target: str = ""
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    queries: int | None = None
+    floor_ms: float | None = None
+    ratio: float | None = None
+    note: str = ""
+    url: str = ""
+    extra: dict = field(default_factory=dict)
+    sql: list = field(default_factory=list, repr=False)
+
+
+@dataclass
+class Targets:
+    """The rows the operations ask for, found in the database."""
+
+    hot_event: Event
+    busy_claim: Claim  # 50+ attributions
+    big_claim: Claim  # the most attributions (1,000+ at scale >= 0.1)
+    document: Document
+    alias: str
+    speaker_id: int
+    name_query: str
+    phrase_query: str
+    date_after: date = date(2021, 1, 1)
+    date_before: date = date(2021, 12, 31)
+
+
+def find_targets() -> Targets:
+    published = Claim.objects.published()
+    hot_event = Event.objects.annotate(n=Count("figures")).order_by("-n", "pk").first()
+    by_size = published.annotate(n=Count("attributions"))
+    busy = by_size.filter(n__gte=50).order_by("n", "pk").first() or by_size.order_by("-n").first()
+    big = by_size.order_by("-n", "pk").first()
+    speaker = (
+        Attribution.objects.filter(speaker__isnull=False, claim__publication="published")
+        .values("speaker_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "speaker_id")
+        .first()
+    )
+    alias = ActorAlias.objects.filter(actor_id=speaker["speaker_id"]).order_by("pk").first()
+    document = Document.objects.annotate(n=Count("attributions")).order_by("-n", "pk").first()
+    actor_name = alias.actor.name
+    return Targets(
+        hot_event=hot_event,
+        busy_claim=busy,
+        big_claim=big,
+        document=document,
+        alias=alias.name,
+        speaker_id=speaker["speaker_id"],
+        name_query=actor_name,
+        phrase_query='"widely thought to be linked"',
+    )
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def _time(fn: Callable[[], object], warmup: int, iterations: int) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+class Bench:
+    def __init__(self, *, warmup: int = 5, iterations: int = 30, budget_s: float = 20, out=print):
+        self.budget_s = budget_s
+        self.warmup = warmup
+        self.iterations = iterations
+        self.out = out
+        self.client = Client()
+        self.results: list[Result] = []
+
+    # -- measuring -------------------------------------------------------------------------
+    def get(self, name: str, url: str, floor: Callable[[], object] | None, target: str = ""):
+        result = Result(name=name, url=url, target=target)
+        # The log is a bounded deque: once full, a capture's slice of it would come out empty.
+        connection.queries_log.clear()
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as first_queries:
+            first = self.client.get(url, secure=True)
+        first_s = time.perf_counter() - started
+        if first.status_code == 404:
+            result.note = NA_MISSING
+            return self._add(result)
+        if first.status_code != 200:
+            result.note = f"error: HTTP {first.status_code}"
+            return self._add(result)
+        warmup, iterations = self._budget(first_s, result)
+        samples = _time(lambda: self.client.get(url, secure=True), warmup, iterations)
+        captured = first_queries
+        if not result.note:  # fast enough to count the queries of a warm request
+            connection.queries_log.clear()
+            with CaptureQueriesContext(connection) as captured:
+                self.client.get(url, secure=True)
+        result.queries = len(captured.captured_queries)
+        result.sql = [q["sql"] for q in captured.captured_queries]
+        result.extra["bytes"] = len(first.content)
+        return self._finish(result, samples, floor)
+
+    def _budget(self, first_s: float, result: Result) -> tuple[int, int]:
+        """Fewer repetitions for an operation so slow that the full count would take minutes."""
+        affordable = int(self.budget_s / max(first_s, 1e-6))
+        if affordable >= self.warmup + self.iterations:
+            return self.warmup, self.iterations
+        iterations = max(1 if first_s > self.budget_s else 3, min(self.iterations, affordable))
+        result.extra["iterations"] = iterations
+        result.note = f"slow: {iterations} runs, no warm-up"
+        return 0, iterations
+
+    def call(self, name: str, fn: Callable[[], object], floor, target: str = "", queries=True):
+        result = Result(name=name, target=target)
+        started = time.perf_counter()
+        fn()
+        warmup, iterations = self._budget(time.perf_counter() - started, result)
+        samples = _time(fn, warmup, iterations)
+        if queries:
+            connection.queries_log.clear()
+            with CaptureQueriesContext(connection) as captured:
+                fn()
+            result.queries = len(captured.captured_queries)
+            result.sql = [q["sql"] for q in captured.captured_queries]
+        return self._finish(result, samples, floor)
+
+    def _finish(self, result: Result, samples: list[float], floor) -> Result:
+        result.p50_ms = round(statistics.median(samples), 2)
+        result.p95_ms = round(_percentile(samples, 0.95), 2)
+        if floor is not None:
+            floor_samples = _time(floor, self.warmup, self.iterations)
+            result.floor_ms = round(statistics.median(floor_samples), 3)
+            result.ratio = round(result.p50_ms / max(result.floor_ms, 1e-3), 1)
+        return self._add(result)
+
+    def _add(self, result: Result) -> Result:
+        self.results.append(result)
+        shown = (
+            f"p50 {result.p50_ms} ms, {result.queries} queries" if result.p50_ms else result.note
+        )
+        self.out(f"  {result.name}: {shown}")
+        return result
+
+
+# -- raw-SQL floors: one hand-written query each, rows encoded with json.dumps ---------------
+def floor(sql: str, params: list) -> Callable[[], str]:
+    def run() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            columns = [c[0] for c in cursor.description]
+            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return json.dumps(rows, default=str)
+
+    return run
+
+
+CLAIM_COLUMNS = (
+    "c.id, c.text, c.slug, c.status, c.status_reason, c.verdict, c.publication, c.updated_at, "
+    "c.event_id, e.name AS event_name, e.slug AS event_slug"
+)
+CLAIM_LIST = (
+    f"SELECT {CLAIM_COLUMNS}, count(*) OVER () AS total FROM claims_claim c "
+    "LEFT JOIN claims_event e ON e.id = c.event_id WHERE c.publication = 'published' AND {where} "
+    "ORDER BY c.updated_at DESC, c.id DESC LIMIT 50"
+)
+ATTRIBUTION_ROWS = (
+    "SELECT a.id, a.claim_id, a.voice, a.stance, a.quote, a.quote_start, a.quote_end, a.stated_on,"
+    " a.speaker_description, s.id AS speaker_id, s.name AS speaker, d.id AS document_id, d.title,"
+    " d.published, o.name AS outlet, v.name AS via FROM claims_attribution a"
+    " JOIN sources_document d ON d.id = a.document_id"
+    " LEFT JOIN sources_actor s ON s.id = a.speaker_id"
+    " LEFT JOIN sources_outlet o ON o.id = d.outlet_id"
+    " LEFT JOIN sources_outlet v ON v.id = a.via_id"
+)
+FIGURE_ROWS = (
+    "SELECT f.id, f.measure, f.population, f.qualifier, f.value, f.value_high, f.low, f.high,"
+    " f.text, f.as_of, a.id AS attribution_id, a.voice, a.stance, c.slug AS claim,"
+    " s.name AS speaker, d.title, o.name AS outlet FROM claims_figure f"
+    " JOIN claims_attribution a ON a.id = f.attribution_id"
+    " JOIN claims_claim c ON c.id = a.claim_id AND c.publication = 'published'"
+    " JOIN sources_document d ON d.id = a.document_id"
+    " LEFT JOIN sources_actor s ON s.id = a.speaker_id"
+    " LEFT JOIN sources_outlet o ON o.id = d.outlet_id"
+    " WHERE f.event_id = %s ORDER BY f.measure, f.population, f.low"
+)
+
+
+def run_latency(bench: Bench, t: Targets) -> None:
+    """Every in-process operation of issue 7, in order."""
+    claims = "/api/v1/claims/"
+    filters = [
+        ("status", "status=contested", "c.status = %s", ["contested"]),
+        ("event", f"event={t.hot_event.pk}", "c.event_id = %s", [t.hot_event.pk]),
+        (
+            "speaker alias",
+            f"speaker={t.alias}",
+            "c.id IN (SELECT claim_id FROM claims_attribution WHERE speaker_id = %s)",
+            [t.speaker_id],
+        ),
+        (
+            "date range",
+            f"date_after={t.date_after}&date_before={t.date_before}",
+            "c.id IN (SELECT a.claim_id FROM claims_attribution a JOIN sources_document d "
+            "ON d.id = a.document_id WHERE COALESCE(a.stated_on, d.published) BETWEEN %s AND %s)",
+            [t.date_after, t.date_before],
+        ),
+    ]
+    for label, query, where, params in filters:
+        bench.get(
+            f"API claims list ?{label}",
+            f"{claims}?{query}&page_size={PAGE}",
+            floor(CLAIM_LIST.format(where=where), params),
+            target="p50 ≤ 50 ms, ≤ 5× floor",
+        )
+    n_busy = t.busy_claim.attributions.count()
+    bench.get(
+        f"API claim detail ({n_busy} attributions)",
+        f"{claims}{t.busy_claim.pk}/",
+        floor(f"{ATTRIBUTION_ROWS} WHERE a.claim_id = %s ORDER BY a.id", [t.busy_claim.pk]),
+        target="p50 ≤ 50 ms, ≤ 5× floor",
+    )
+    n_figures = t.hot_event.figures.count()
+    figures_floor = floor(FIGURE_ROWS, [t.hot_event.pk])
+    bench.get(
+        f"API event figures ({n_figures} figures)",
+        f"/api/v1/events/{t.hot_event.pk}/figures/",
+        figures_floor,
+        target="p50 ≤ 50 ms, ≤ 5× floor",
+    )
+    deep = deep_cursor_url(bench.client, depth=20)
+    if deep is None:
+        bench._add(Result(name="API attributions, deep cursor", note=NA_MISSING))
+    else:
+        url, after_id = deep
+        bench.get(
+            "API attributions, deep cursor",
+            url,
+            floor(f"{ATTRIBUTION_ROWS} WHERE a.id > %s ORDER BY a.id LIMIT {PAGE}", [after_id]),
+            target="p50 ≤ 50 ms, ≤ 5× floor",
+        )
+    bench.get(
+        f"page /events/ hot ({n_figures} figures)",
+        f"/events/{t.hot_event.slug}/",
+        figures_floor,
+        target="p50 ≤ 50 ms, ≤ 5× floor",
+    )
+    bench.get(
+        f"page /claims/ detail ({n_busy} attributions)",
+        f"/claims/{t.busy_claim.slug}/",
+        floor(f"{ATTRIBUTION_ROWS} WHERE a.claim_id = %s ORDER BY a.id", [t.busy_claim.pk]),
+        target="p50 ≤ 50 ms, ≤ 5× floor",
+    )
+    bench.get(
+        "page /documents/ detail",
+        f"/documents/{t.document.pk}/",
+        floor(
+            "SELECT d.id, d.title, d.text, d.published, o.name AS outlet, a.id AS attribution_id,"
+            " a.quote_start, a.quote_end, a.voice, a.stance, c.slug AS claim, s.name AS speaker"
+            " FROM sources_document d LEFT JOIN sources_outlet o ON o.id = d.outlet_id"
+            " LEFT JOIN claims_attribution a ON a.document_id = d.id"
+            " LEFT JOIN claims_claim c ON c.id = a.claim_id AND c.publication = 'published'"
+            " LEFT JOIN sources_actor s ON s.id = a.speaker_id"
+            " WHERE d.id = %s ORDER BY a.quote_start",
+            [t.document.pk],
+        ),
+        target="p50 ≤ 50 ms, ≤ 5× floor",
+    )
+    from urllib.parse import quote_plus
+
+    bench.get(
+        "search: a name",
+        f"/search/?q={quote_plus(t.name_query)}",
+        None,
+        target="p50 ≤ 100 ms",
+    )
+    bench.get(
+        "search: a phrase",
+        f"/search/?q={quote_plus(t.phrase_query)}",
+        None,
+        target="p50 ≤ 100 ms",
+    )
+    add_attribution(bench, t)
+
+
+def deep_cursor_url(client: Client, depth: int) -> tuple[str, int] | None:
+    """Follow `next` links of the attributions list `depth` pages deep; (url, last id before)."""
+    url = f"/api/v1/attributions/?page_size={PAGE}"
+    last_id = 0
+    for _ in range(depth):
+        response = client.get(url, secure=True)
+        if response.status_code != 200:
+            return None
+        body = response.json()
+        rows = body.get("results", [])
+        if not body.get("next") or not rows:
+            break
+        last_id = max(row["id"] for row in rows if "id" in row) if rows else last_id
+        parts = urlsplit(body["next"])
+        url = f"{parts.path}?{parts.query}"
+    return url, last_id
+
+
+def add_attribution(bench: Bench, t: Targets) -> None:
+    """Save one more attribution on the biggest claim (quote anchoring and status refresh
+    included) in a transaction rolled back afterwards, so the corpus is left as it was."""
+    claim = t.big_claim
+    n = claim.attributions.count()
+    document = t.document
+    text = document.text
+    # The reference line the generator appends: no generated attribution quotes it.
+    start = text.rfind("(Reference ")
+    quote = text[start + 1 : -1] if start >= 0 else text[: text.find(".", 40) + 1]
+
+    def add() -> None:
+        with transaction.atomic():
+            attribution = Attribution(
+                claim=claim,
+                document=document,
+                voice="hearsay",
+                stance="supports",
+                quote=quote,
+            )
+            attribution.full_clean()
+            attribution.save()
+            transaction.set_rollback(True)
+
+    def raw_insert() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO claims_attribution (claim_id, document_id, speaker_description,"
+                " voice, stance, quote, quote_start, quote_end, quote_prefix, quote_suffix, note,"
+                " version, created_at, updated_at) VALUES (%s, %s, '', 'hearsay', 'supports', %s,"
+                " 0, %s, '', '', '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id",
+                [claim.pk, document.pk, quote, len(quote)],
+            )
+            json.dumps(cursor.fetchone())
+            transaction.set_rollback(True)
+
+    bench.call(
+        f"add attribution to a {n}-attribution claim",
+        add,
+        raw_insert,
+        target="≤ 30 ms",
+    )
+
+
+def suggestion_throughput(bench: Bench, megabytes: float) -> None:
+    try:
+        from suggestions.benchmark import measure_throughput
+    except ImportError:
+        bench._add(Result(name="suggestion throughput", note=NA_MISSING))
+        return
+    measured = measure_throughput(megabytes=megabytes)
+    result = Result(name="suggestion throughput", note=f"{measured['mb_per_s']:.2f} MB/s")
+    result.extra = dict(measured)
+    bench._add(result)
+
+
+# -- EXPLAIN audit ----------------------------------------------------------------------------
+def seq_scans(sql: str) -> list[str]:
+    """Large tables this statement reads with a sequential scan (PostgreSQL only)."""
+    if connection.vendor != "postgresql" or not sql.lstrip().upper().startswith("SELECT"):
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    found = []
+
+    def walk(node):
+        if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") in LARGE_TABLES:
+            found.append(node["Relation Name"])
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return found
+
+
+def explain_analyze(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def audit(results: list[Result]) -> dict:
+    """Seq scans on large tables per operation, and EXPLAIN ANALYZE of the slowest query of the
+    slowest operation."""
+    report: dict = {"seq_scans": {}, "slowest": None}
+    if connection.vendor != "postgresql":
+        return report
+    for r in results:
+        tables = sorted({t for sql in r.sql for t in seq_scans(sql)})
+        if tables:
+            report["seq_scans"][r.name] = tables
+    measured = [r for r in results if r.p50_ms is not None and r.sql]
+    if measured:
+        slowest = max(measured, key=lambda r: r.p50_ms)
+        timings = []
+        for sql in slowest.sql:
+            if sql.lstrip().upper().startswith("SELECT"):
+                started = time.perf_counter()
+                with connection.cursor() as cursor:
+                    cursor.execute(sql)
+                timings.append((time.perf_counter() - started, sql))
+        if timings:
+            _, sql = max(timings)
+            report["slowest"] = {
+                "operation": slowest.name,
+                "sql": sql,
+                "plan": explain_analyze(sql),
+            }
+    return report
+
+
+# -- throughput -------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ms(value: str) -> float:
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0), ("m", 60000.0)):
+        if value.endswith(unit):
+            return float(value[: -len(unit)]) * factor
+    return float(value)
+
+
+def parse_wrk(output: str) -> dict:
+    out = {"requests_per_s": None, "p99_ms": None, "errors": 0, "requests": None}
+    for line in output.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            out["requests_per_s"] = float(words[1])
+        elif words[:1] == ["99%"]:
+            out["p99_ms"] = round(_ms(words[1]), 2)
+        elif "requests in" in line:
+            out["requests"] = int(words[0])
+        elif line.strip().startswith("Non-2xx or 3xx responses:"):
+            out["errors"] += int(words[-1])
+        elif line.strip().startswith("Socket errors:"):
+            # "Socket errors: connect 0, read 0, write 0, timeout 0"
+            out["errors"] += sum(int(w.rstrip(",")) for w in words[3::2])
+    return out
+
+
+def database_url() -> str:
+    """The URL of the database this process uses, for the server process."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def throughput_paths(t: Targets) -> dict[str, str]:
+    return {
+        "throughput: API claim detail": f"/api/v1/claims/{t.busy_claim.pk}/",
+        "throughput: API claims list": f"/api/v1/claims/?status=contested&page_size={PAGE}",
+    }
+
+
+def run_throughput(paths: dict[str, str], seconds: float, connections: int = 16) -> list[Result]:
+    """Serve the project with gunicorn (gthread, DEBUG off) and drive each path with wrk."""
+    wrk = shutil.which("wrk")
+    names = tuple(paths)
+    if wrk is None:
+        return [
+            Result(name=n, note="n/a (wrk not installed: make bench installs it)") for n in names
+        ]
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"] in (":memory:", ""):
+        return [Result(name=n, note="n/a (in-memory SQLite)") for n in names]
+    port = free_port()
+    cores = os.cpu_count() or 2
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": database_url(),
+        "CONN_MAX_AGE": "600",
+        # Throttles stay on (their cache queries are part of the cost) but never refuse.
+        "API_THROTTLE_ANON": "1000000000/second",
+        "API_THROTTLE_USER": "1000000000/second",
+        "AXES_ENABLED": "false",
+    }
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [
+            str(gunicorn),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            str(2 * cores),
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    results = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(server.stderr.read().decode()[-2000:]) from None
+                time.sleep(0.2)
+        urls = tuple(base + path for path in paths.values())
+        import urllib.error
+        import urllib.request
+
+        for name, url in zip(names, urls, strict=True):
+            try:
+                urllib.request.urlopen(url, timeout=30).read()  # warm every path once
+            except urllib.error.HTTPError as error:
+                note = NA_MISSING if error.code == 404 else f"error: HTTP {error.code}"
+                results.append(Result(name=name, url=url, note=note))
+                continue
+            threads = min(cores, connections)
+            run = subprocess.run(
+                [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+                 "--latency", "--timeout", "10s", url],
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            parsed = parse_wrk(run.stdout)
+            results.append(
+                Result(
+                    name=name,
+                    url=url,
+                    target="errors = 0",
+                    note=f"{parsed['requests_per_s']} req/s, p99 {parsed['p99_ms']} ms, "
+                    f"{parsed['errors']} errors",
+                    extra={**parsed, "seconds": seconds, "connections": connections},
+                )
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    return results
+
+
+# -- running it all ---------------------------------------------------------------------------
+def relaxed_throttles():
+    """Keep DRF's throttles (and their cache queries) but let repeated requests through."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    class _Patch:
+        def __enter__(self):
+            self.saved = SimpleRateThrottle.THROTTLE_RATES
+            SimpleRateThrottle.THROTTLE_RATES = {
+                k: ("1000000000/second" if v else v) for k, v in dict(self.saved).items()
+            }
+
+        def __exit__(self, *exc):
+            SimpleRateThrottle.THROTTLE_RATES = self.saved
+
+    return _Patch()
+
+
+def run(
+    *,
+    warmup: int,
+    iterations: int,
+    throughput_seconds: float,
+    suggestion_mb: float,
+    budget_s: float = 20,
+    out=print,
+) -> dict:
+    targets = find_targets()
+    bench = Bench(warmup=warmup, iterations=iterations, budget_s=budget_s, out=out)
+    with (
+        override_settings(
+            DEBUG=False, ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False, AXES_ENABLED=False
+        ),
+        relaxed_throttles(),
+    ):
+        run_latency(bench, targets)
+    suggestion_throughput(bench, suggestion_mb)
+    findings = audit(bench.results)
+    if throughput_seconds > 0:
+        out("  throughput under gunicorn + wrk…")
+        for r in run_throughput(throughput_paths(targets), throughput_seconds):
+            bench._add(r)
+    return {
+        "results": bench.results,
+        "audit": findings,
+        "targets": {
+            "hot_event": targets.hot_event.slug,
+            "busy_claim": targets.busy_claim.slug,
+            "big_claim": targets.big_claim.slug,
+            "document": targets.document.pk,
+            "speaker_alias": targets.alias,
+            "name_query": targets.name_query,
+            "phrase_query": targets.phrase_query,
+        },
+    }
+
+
+def table(results: list[Result]) -> str:
+    head = f"{'operation':<46} {'p50 ms':>8} {'p95 ms':>8} {'queries':>7} {'floor ms':>9} {'ratio':>6}  note"
+    lines = [head, "-" * len(head)]
+    for r in results:
+
+        def f(v, spec):
+            return format(v, spec) if v is not None else "-"
+
+        lines.append(
+            f"{r.name[:46]:<46} {f(r.p50_ms, '8.2f'):>8} {f(r.p95_ms, '8.2f'):>8} "
+            f"{f(r.queries, 'd'):>7} {f(r.floor_ms, '9.3f'):>9} {f(r.ratio, '6.1f'):>6}  "
+            f"{'; '.join(x for x in (r.target, r.note) if x)}"
+        )
+    return "\n".join(lines)
+
+
+def to_json(report: dict, meta: dict) -> str:
+    results = []
+    for r in report["results"]:
+        row = asdict(r)
+        row["queries_sql"] = row.pop("sql")[:20]
+        results.append(row)
+    return json.dumps(
+        {**meta, "results": results, "audit": report["audit"], "targets": report["targets"]},
+        indent=2,
+        default=str,
+    )

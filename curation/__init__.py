@@ -1,0 +1,1 @@
+"""Admin machinery for versioned, history-tracked records. Imports no domain app."""

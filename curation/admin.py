@@ -1,0 +1,382 @@
+"""Admin machinery shared by every curated (versioned, history-tracked) model.
+
+- Stale edits are refused: each change form and inline row carries the version the editor saw;
+  on save the row is locked (select_for_update, inside the admin's transaction) and a different
+  current version is a form error that says what changed since, field by field, with a reload link.
+- History: simple-history's list, plus a field-by-field diff between any two versions and a
+  "restore this version" button. simple-history's own revert form is disabled because it would
+  save an old version number and skip the stale-edit check.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections, transaction
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+VERSION_FIELD = "seen_version"
+
+
+class _ValidValuesOnly:
+    """Autocomplete widgets re-render the submitted value by querying for it; a forged value
+    that is not a valid key ("abc") made that query raise, a 500. Drop such values instead, so
+    the form shows its "Select a valid choice" error."""
+
+    def optgroups(self, name, value, attr=None):
+        opts = self.field.remote_field.model._meta
+        target = opts.get_field(
+            getattr(self.field.remote_field, "field_name", None) or opts.pk.name
+        )
+        low, high = connections[self.db or "default"].ops.integer_field_range(
+            target.get_internal_type()
+        )
+        valid = []
+        for v in value:
+            try:
+                key = target.to_python(v)
+            except ValidationError:
+                continue
+            if isinstance(key, int) and not (low or -(2**63)) <= key <= (high or 2**63 - 1):
+                continue  # out of the column's range: the query itself would fail
+            valid.append(v)
+        return super().optgroups(name, valid, attr)
+
+
+class SafeAutocompleteSelect(_ValidValuesOnly, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(_ValidValuesOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocompleteMixin:
+    """For any ModelAdmin or inline: autocomplete widgets that survive forged values."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def field_changes(older, newer) -> list[tuple[str, object, object]]:
+    """(field label, old value, new value) for every field that differs between two records."""
+    if older is None or newer is None:
+        return []
+    delta = newer.diff_against(older)
+    model = newer.instance_type
+    rows = []
+    for change in delta.changes:
+        if change.field in {"version", "updated_at", "created_at"}:
+            continue
+        try:
+            label = model._meta.get_field(change.field).verbose_name
+        except Exception:
+            label = change.field
+        rows.append((str(label), _shown(change.old), _shown(change.new)))
+    return rows
+
+
+def _shown(value) -> str:
+    if value in (None, ""):
+        return "(empty)"
+    if isinstance(value, list):  # m2m: list of through-row dicts
+        return ", ".join(str(v) for row in value for k, v in row.items() if k != "id") or "(none)"
+    text = str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def stale_edit_error(model, pk, seen: int, current: int) -> ValidationError:
+    """The error shown when someone saved this record after the editor opened it."""
+    history = model.history.filter(id=pk)
+    older = history.filter(version=seen).order_by("-history_date").first()
+    newer = history.order_by("-history_date", "-history_id").first()
+    changes = field_changes(older, newer)
+    who = ""
+    if newer is not None and newer.history_user_id:
+        who = format_html(
+            " by {} at {}", newer.history_user, f"{newer.history_date:%Y-%m-%d %H:%M:%S}"
+        )
+    listing = (
+        format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li>{}: {} → {}</li>", changes),
+        )
+        if changes
+        else ""
+    )
+    return ValidationError(
+        format_html(
+            "This {} “#{}” was changed{} after you opened it (version {} → {}). "
+            "Your changes were not saved. What changed:{} "
+            '<a href="">Reload the latest version</a> and make your changes again.',
+            model._meta.verbose_name,
+            pk,
+            who,
+            seen,
+            current,
+            listing,
+        ),
+        code="stale",
+    )
+
+
+class VersionedForm(forms.ModelForm):
+    """A model form that refuses to save over a version the editor did not see."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields[VERSION_FIELD].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        instance = self.instance
+        if instance.pk is None or instance._state.adding:
+            return cleaned
+        model = type(instance)
+        # Inside the admin's transaction: hold the row until this save commits.
+        current = (
+            model._default_manager.select_for_update(of=("self",))
+            .filter(pk=instance.pk)
+            .order_by()
+            .values_list("version", flat=True)
+            .first()
+        )
+        seen = cleaned.get(VERSION_FIELD)
+        if current is None:
+            raise ValidationError(
+                f"This {model._meta.verbose_name} was deleted after you opened it.", code="gone"
+            )
+        if seen is None:
+            raise ValidationError(
+                "The form did not say which version you edited; reload the page and try again.",
+                code="stale",
+            )
+        if seen != current:
+            raise stale_edit_error(model, instance.pk, seen, current)
+        return cleaned
+
+
+class CuratedForm(VersionedForm):
+    """The main form of a curated record's page: adds an optional reason kept in the history."""
+
+    change_reason = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Reason for this change",
+        help_text="Optional; kept in the history with your name.",
+    )
+
+
+def _with_version_field(fieldsets):
+    names = {f for _, opts in fieldsets for f in admin.utils.flatten(opts["fields"])}
+    if VERSION_FIELD in names or not fieldsets:
+        return fieldsets
+    (name, opts), *rest = fieldsets
+    return [(name, {**opts, "fields": [*opts["fields"], VERSION_FIELD]}), *rest]
+
+
+class VersionedInlineMixin(SafeAutocompleteMixin):
+    """For inlines of curated models: each row carries its version and refuses a stale save."""
+
+    form = VersionedForm
+
+    def get_fieldsets(self, request, obj=None):
+        return _with_version_field(super().get_fieldsets(request, obj))
+
+
+class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
+    """Base admin for curated models: stale-edit check, history with diffs and restore."""
+
+    form = CuratedForm
+    object_history_template = "admin/curated/object_history.html"
+    history_list_per_page = 50
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets = _with_version_field(fieldsets)
+        return [*fieldsets, ("History", {"fields": ["change_reason"]})]
+
+    @staticmethod
+    def _stamp(request, obj) -> None:
+        """One history date for everything saved in one request: a record and its inline rows
+        form one version, which restoring a version relies on."""
+        if not hasattr(request, "_history_date"):
+            request._history_date = timezone.now()
+        obj._history_date = request._history_date
+        obj._history_user = request.user
+
+    @staticmethod
+    def _reason(request, form) -> str:
+        cleaned = getattr(form, "cleaned_data", None) or {}
+        return (cleaned.get("change_reason") or "").strip()[:100]
+
+    def stamp_history(self, request, obj, form=None) -> None:
+        """Record who saves `obj` in this request, when, and the reason given on the form."""
+        reason = self._reason(request, form) if form is not None else ""
+        if reason:
+            obj._change_reason = reason
+        self._stamp(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        self.stamp_history(request, obj, form)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        reason = self._reason(request, form)
+        instances = formset.save(commit=False)
+        for obj in [*formset.deleted_objects, *instances]:
+            self._stamp(request, obj)
+            if reason:
+                obj._change_reason = reason
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in instances:
+            obj.save()
+        formset.save_m2m()
+
+    def delete_model(self, request, obj):
+        self._stamp(request, obj)
+        super().delete_model(request, obj)
+
+    # --- history ---------------------------------------------------------------------------
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_urls(self):
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/history-diff/",
+                self.admin_site.admin_view(self.history_diff_view),
+                name=f"{info}_history_diff",
+            ),
+            path(
+                "<path:object_id>/history-restore/<int:history_id>/",
+                self.admin_site.admin_view(self.history_restore_view),
+                name=f"{info}_history_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _history_records(self, object_id):
+        try:
+            pk = int(object_id)
+        except (TypeError, ValueError):
+            raise Http404 from None
+        return self.model.history.filter(id=pk), pk
+
+    def history_diff_view(self, request, object_id):
+        """Field-by-field differences between two versions (?older=<history id>&newer=...)."""
+        records, pk = self._history_records(object_id)
+        obj = self.model._default_manager.filter(pk=pk).first()
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        try:
+            ids = [int(request.GET[k]) for k in ("older", "newer")]
+        except (KeyError, ValueError):
+            ids = list(records.order_by("-history_date").values_list("history_id", flat=True)[:2])
+            ids.reverse()
+        picked = {r.history_id: r for r in records.filter(history_id__in=ids)}
+        if len(ids) != 2 or any(i not in picked for i in ids):
+            raise Http404("Choose two versions of this record.")
+        older, newer = sorted(
+            (picked[i] for i in ids), key=lambda r: (r.history_date, r.history_id)
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Changes to {self.opts.verbose_name} #{pk}",
+            "object_id": pk,
+            "object": obj,
+            "older": older,
+            "newer": newer,
+            "changes": field_changes(older, newer),
+            "can_restore": self.can_restore(request, obj),
+        }
+        return TemplateResponse(request, "admin/curated/history_diff.html", context)
+
+    def can_restore(self, request, obj) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def history_restore_view(self, request, object_id, history_id):
+        """POST: make this version the current one (recorded as a new change)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        records, pk = self._history_records(object_id)
+        obj = self.model._default_manager.filter(pk=pk).first()
+        if not self.can_restore(request, obj):
+            raise PermissionDenied
+        record = records.filter(history_id=history_id).first()
+        if record is None:
+            raise Http404
+        try:
+            restored = self.restore_version(request, pk, record)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[pk])
+            )
+        self.message_user(
+            request,
+            f"Restored {self.opts.verbose_name} “{restored}” to the version of "
+            f"{record.history_date:%Y-%m-%d %H:%M:%S}.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[pk])
+        )
+
+    def restore_version(self, request, pk, record):
+        """Save one record's earlier state; subclasses restore related rows too."""
+        if record.history_type == "-":
+            raise ValidationError("Choose a version from before the deletion.")
+        with transaction.atomic():
+            current = (
+                self.model._default_manager.select_for_update(of=("self",))
+                .filter(pk=pk)
+                .order_by()
+                .values_list("version", flat=True)
+                .first()
+            )
+            instance = record.instance
+            live = self.model._default_manager.filter(pk=pk).first()
+            recorded = {f.attname for f in record._meta.concrete_fields}
+            for field in self.model._meta.concrete_fields:
+                if field.attname not in recorded and live is not None:
+                    # Not kept in history (a document's text): keep the current value.
+                    setattr(instance, field.attname, getattr(live, field.attname))
+            instance.version = current or 0
+            instance._state.adding = False
+            instance._history_user = request.user
+            instance._change_reason = (
+                f"Restored to the version of {record.history_date:%Y-%m-%d %H:%M}"
+            )
+            instance.full_clean(exclude=["slug"], validate_unique=False)
+            instance.save()
+        return instance

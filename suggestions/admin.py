@@ -1,0 +1,239 @@
+"""Admin pages for importing articles and reviewing suggestions, as a mixin for DocumentAdmin.
+
+`class DocumentAdmin(DocumentSuggestionsAdminMixin, admin.ModelAdmin)` gains:
+- <document>/suggestions/          the engine's candidates, each with accept and reject buttons;
+- <document>/suggestions/accept/   POST: record the attribution (+ figure) on a chosen or new claim;
+- <document>/suggestions/reject/   POST: record the rejection, so it is not suggested again;
+- import/                          upload a .txt or .html file (same function as import_document).
+The views only translate: the work is in suggestions.services and sources.importing.
+The sources app knows nothing of suggestions: this module re-registers its Document admin with
+the mixin.
+"""
+
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from claims.admin.document import DocumentAdmin
+from claims.models import Claim, Event
+from curation.admin import SafeAutocompleteMixin
+from sources.importing import MAX_BYTES, ImportRefused, import_document
+from sources.models import Document
+from suggestions.models import SuggestionDecision
+from suggestions.review import find_candidate, suggestions_for
+from suggestions.services import accept_suggestion, likely_claims_for, reject_suggestion
+
+
+class ImportDocumentForm(forms.Form):
+    file = forms.FileField(help_text="A .txt file (stored as it is) or a saved .html page.")
+    outlet = forms.CharField(
+        required=False, max_length=200, help_text="Publisher name; created if unknown."
+    )
+    url = forms.URLField(required=False, max_length=1000, assume_scheme="https")
+    published = forms.DateField(required=False, help_text="YYYY-MM-DD")
+    title = forms.CharField(required=False, max_length=500)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise ValidationError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        return upload
+
+
+class AcceptForm(forms.Form):
+    fingerprint = forms.CharField(max_length=64)
+    claim = forms.ModelChoiceField(queryset=Claim.objects.all(), required=False)
+    new_claim_text = forms.CharField(required=False, max_length=500)
+    event = forms.ModelChoiceField(queryset=Event.objects.all(), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("claim") and not (data.get("new_claim_text") or "").strip():
+            raise ValidationError("Choose an existing claim or write the text of a new one.")
+        return data
+
+
+class RejectForm(forms.Form):
+    fingerprint = forms.CharField(max_length=64)
+
+
+class DocumentSuggestionsAdminMixin:
+    """Suggestions and import pages for the Document admin (mix in before ModelAdmin)."""
+
+    change_form_template = "admin/suggestions/document/change_form.html"
+    change_list_template = "admin/suggestions/document/change_list.html"
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(self.import_view), name="{}_{}_import".format(*info)),
+            path(
+                "<path:object_id>/suggestions/",
+                wrap(self.suggestions_view),
+                name="{}_{}_suggestions".format(*info),
+            ),
+            path(
+                "<path:object_id>/suggestions/accept/",
+                wrap(require_POST(self.accept_suggestion_view)),
+                name="{}_{}_suggestion_accept".format(*info),
+            ),
+            path(
+                "<path:object_id>/suggestions/reject/",
+                wrap(require_POST(self.reject_suggestion_view)),
+                name="{}_{}_suggestion_reject".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _document_or_404(self, request, object_id):
+        document = self.get_object(request, unquote(object_id))
+        if document is None:
+            raise Http404("There is no such document.")
+        if not self.has_view_permission(request, document):
+            raise PermissionDenied
+        return document
+
+    def _suggestions_url(self, document) -> str:
+        info = self.opts.app_label, self.opts.model_name
+        return reverse(
+            "{}:{}_{}_suggestions".format(self.admin_site.name, *info), args=[document.pk]
+        )
+
+    @staticmethod
+    def _can_decide(request) -> bool:
+        return request.user.has_perm("claims.add_attribution")
+
+    # --- views -----------------------------------------------------------------------------------
+
+    def suggestions_view(self, request, object_id):
+        document = self._document_or_404(request, object_id)
+        candidates = suggestions_for(document)
+        likely = likely_claims_for(document, candidates)
+        rows = [{"candidate": c, "claims": likely.get(c.fingerprint, [])} for c in candidates]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Suggestions for “{document.title}”",
+            "document": document,
+            "rows": rows,
+            "events": list(Event.objects.order_by("-date", "name").only("pk", "name", "date")),
+            "can_decide": self._can_decide(request),
+        }
+        return TemplateResponse(
+            request, "admin/suggestions/document/document_suggestions.html", context
+        )
+
+    def accept_suggestion_view(self, request, object_id):
+        document = self._document_or_404(request, object_id)
+        if not self._can_decide(request):
+            raise PermissionDenied
+        form = AcceptForm(request.POST)
+        back = HttpResponseRedirect(self._suggestions_url(document))
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            return back
+        candidate = find_candidate(document, form.cleaned_data["fingerprint"])
+        if candidate is None:
+            messages.error(request, "This suggestion no longer matches the document's text.")
+            return back
+        try:
+            attribution = accept_suggestion(
+                document=document,
+                candidate=candidate,
+                claim=form.cleaned_data["claim"],
+                new_claim_text=form.cleaned_data["new_claim_text"],
+                event=form.cleaned_data["event"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return back
+        messages.success(
+            request, f"Accepted: attribution #{attribution.pk} on “{attribution.claim.text}”."
+        )
+        return back
+
+    def reject_suggestion_view(self, request, object_id):
+        document = self._document_or_404(request, object_id)
+        if not self._can_decide(request):
+            raise PermissionDenied
+        form = RejectForm(request.POST)
+        back = HttpResponseRedirect(self._suggestions_url(document))
+        candidate = (
+            find_candidate(document, form.data.get("fingerprint", "")) if form.is_valid() else None
+        )
+        if candidate is None:
+            messages.error(request, "This suggestion no longer matches the document's text.")
+            return back
+        try:
+            reject_suggestion(document=document, candidate=candidate, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return back
+        messages.success(request, "Rejected: it will not be suggested again for this document.")
+        return back
+
+    def import_view(self, request):
+        if not request.user.has_perm("sources.add_document"):
+            raise PermissionDenied
+        status = 200
+        if request.method == "POST":
+            form = ImportDocumentForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                published: datetime.date | None = form.cleaned_data["published"]
+                try:
+                    result = import_document(
+                        upload.read(),
+                        name=upload.name,
+                        outlet=form.cleaned_data["outlet"],
+                        url=form.cleaned_data["url"],
+                        published=published,
+                        title=form.cleaned_data["title"],
+                    )
+                except ImportRefused as error:
+                    form.add_error("file", str(error))
+                else:
+                    level = messages.SUCCESS if result.created else messages.WARNING
+                    messages.add_message(request, level, result.message)
+                    return HttpResponseRedirect(self._suggestions_url(result.document))
+            status = 400
+        else:
+            form = ImportDocumentForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import a document",
+            "form": form,
+        }
+        return TemplateResponse(
+            request, "admin/suggestions/document/import.html", context, status=status
+        )
+
+
+admin.site.unregister(Document)
+
+
+@admin.register(Document)
+class DocumentWithSuggestionsAdmin(DocumentSuggestionsAdminMixin, DocumentAdmin):
+    """The sources app's Document admin, with the import and review pages."""
+
+
+@admin.register(SuggestionDecision)
+class SuggestionDecisionAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
+    list_display = ["document", "kind", "quote_start", "quote_end", "decision", "decided_by"]
+    list_filter = ["decision", "kind"]
+    list_select_related = ["document", "decided_by"]
+    search_fields = ["document__title", "fingerprint"]
+    autocomplete_fields = ["document", "attribution", "decided_by"]
+    date_hierarchy = "decided_at"

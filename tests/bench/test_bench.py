@@ -1,0 +1,66 @@
+"""The bench runs end to end at a tiny scale; its figures are printed, never asserted as times."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from bench.runner import NA_MISSING, parse_wrk
+
+WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:8000/api/v1/claims/1/
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    12.10ms    3.20ms  40.00ms   80.00%
+  Latency Distribution
+     50%   11.50ms
+     75%   13.00ms
+     90%   16.00ms
+     99%    1.20s
+  2400 requests in 2.00s, 1.20MB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 4
+Requests/sec:   1200.50
+Transfer/sec:    600.00KB
+"""
+
+
+def test_wrk_output_is_read_into_rate_p99_and_errors():
+    assert parse_wrk(WRK_OUTPUT) == {
+        "requests_per_s": 1200.5,
+        "p99_ms": 1200.0,
+        "errors": 7,
+        "requests": 2400,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
+    out = io.StringIO()
+    output = tmp_path / "latest.json"
+    # The server process reads committed rows: on PostgreSQL it benchmarks the test database.
+    seconds = 1 if connection.vendor == "postgresql" else 0
+    call_command(
+        "bench",
+        scale=0.002,
+        warmup=1,
+        iterations=3,
+        throughput_seconds=seconds,
+        suggestion_mb=0.05,
+        output=str(output),
+        stdout=out,
+    )
+    printed = out.getvalue()
+    print(printed)
+    assert "p50 ms" in printed and "scale 0.002" in printed
+    report = json.loads(output.read_text())
+    names = [r["name"] for r in report["results"]]
+    assert any(n.startswith("API claims list") for n in names)
+    assert any(n.startswith("add attribution") for n in names)
+    for row in report["results"]:
+        # Each operation is measured, absent, or (throughput) summed up in its note.
+        assert row["p50_ms"] is not None or row["note"], row
+        assert not row["note"].startswith("error"), row
+        if row["name"].startswith("throughput") and row["note"] != NA_MISSING:
+            assert row["extra"].get("errors", 0) == 0, row
