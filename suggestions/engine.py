@@ -38,6 +38,9 @@ class Candidate:
     text: str | None = None  # the figure as written
     text_start: int | None = None
     text_end: int | None = None
+    sentence_start: int | None = None  # the sentence the candidate was read from
+    sentence_end: int | None = None
+    supersedes: str | None = None  # fingerprint of the earlier figure this one revises
 
     @property
     def fingerprint(self) -> str:
@@ -67,6 +70,9 @@ class Candidate:
                 data[key] = None
             data["population"] = None
         return data
+
+
+PRONOUNS = {"he", "she", "they", "we", "i", "it"}
 
 
 @dataclass(frozen=True)

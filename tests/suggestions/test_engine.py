@@ -1,5 +1,6 @@
 import json
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -7,6 +8,7 @@ from django.core.management import CommandError, call_command
 from claims.models import Attribution, Figure
 from suggestions.benchmark import measure_throughput
 from suggestions.engine import suggest
+from suggestions.evaluation import evaluate
 from suggestions.models import SuggestionDecision
 from suggestions.numbers import parse_number
 from suggestions.review import suggestions_for
@@ -21,9 +23,9 @@ from tests.factories import (
     FigureFactory,
     UserFactory,
 )
-from tests.suggestions.quality import score
 
 INF = None  # how an open upper bound is written in a candidate
+ARTICLES = Path(__file__).resolve().parent / "articles"
 
 
 def figures(text: str):
@@ -282,17 +284,11 @@ def test_figure_in_the_outlets_own_voice_has_no_speaker():
 
 def test_quality_on_hand_annotated_articles():
     """Targets of issue 6: figures recall >= 0.9 and precision >= 0.85, speakers recall >= 0.8."""
-    result = score()
-    print(
-        f"\nfigures: recall {result.figure_recall:.2f} "
-        f"({result.figures_correct}/{result.figures_expected}), "
-        f"precision {result.figure_precision:.2f} ({result.figures_correct}/{result.figures_found}); "
-        f"speakers: recall {result.speaker_recall:.2f} "
-        f"({result.speakers_found}/{result.speakers_expected})"
-    )
+    result = evaluate(ARTICLES)
+    print("\n" + "\n".join(result.lines()))
     for line in result.misses + result.false:
         print("  ", line)
-    assert result.figures_expected >= 40
+    assert result.figures.expected >= 40
     assert result.figure_recall >= 0.9
     assert result.figure_precision >= 0.85
     assert result.speaker_recall >= 0.8
@@ -480,3 +476,45 @@ def test_likely_claims_prefer_same_event_and_measure():
     assert proposed[0] == toll
     assert worded in proposed
     assert all(c.text != "Schools reopened in Herat" for c in proposed)
+
+
+def test_evaluate_suggestions_prints_precision_and_recall_per_kind(tmp_path):
+    (tmp_path / "a.txt").write_text(
+        "Blast kills 5\n\nThe blast killed five people, police said. It was claimed by nobody.\n"
+        "Officials said up to 9 were hurt.\n",
+        encoding="utf-8",
+    )
+    notes = {
+        "figures": [
+            {"text": "kills 5", "figure": "5", "measure": "killed", "qualifier": "exact",
+             "value": 5},
+            {"text": "five people", "measure": "killed", "qualifier": "exact", "value": 5},
+            {"text": "up to 9", "measure": "wounded", "qualifier": "at_most", "value": 9},
+        ],
+        "speakers": [
+            {"at": "police said", "speaker": "police", "voice": "unnamed"},
+            {"at": "Officials said", "speaker": "officials", "voice": "unnamed"},
+        ],
+    }  # fmt: skip
+    (tmp_path / "a.json").write_text(json.dumps(notes), encoding="utf-8")
+    out = StringIO()
+    call_command("evaluate_suggestions", str(tmp_path), "--verbose", stdout=out)
+    printed = out.getvalue()
+    assert "1 texts, 5 annotated items" in printed
+    assert "figures" in printed and "speakers" in printed
+    assert "  at_most" in printed and "  unnamed" in printed
+    assert "Misses (" in printed and "False proposals (" in printed
+
+
+def test_evaluate_suggestions_refuses_a_folder_without_texts(tmp_path):
+    with pytest.raises(CommandError, match="no annotated texts"):
+        call_command("evaluate_suggestions", str(tmp_path))
+
+
+def test_evaluation_refuses_an_annotation_whose_stretch_is_not_unique(tmp_path):
+    (tmp_path / "a.txt").write_text("Two killed. Two killed.", encoding="utf-8")
+    notes = {"figures": [{"text": "Two killed", "measure": "killed", "qualifier": "exact",
+                          "value": 2}], "speakers": []}  # fmt: skip
+    (tmp_path / "a.json").write_text(json.dumps(notes), encoding="utf-8")
+    with pytest.raises(ValueError, match="occurs 2 times"):
+        evaluate(tmp_path)
