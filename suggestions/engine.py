@@ -6,6 +6,7 @@ stance, and for figures the measure, qualifier, bounds, population and a hint of
 Django layer (`suggestions.review`) resolves speakers to actors and hides decided ones.
 """
 
+import dataclasses
 import hashlib
 import re
 from bisect import bisect_left
@@ -269,9 +270,13 @@ class _Figure:
     end: int  # after the population words
     measure: str | None
     population: str
+    part: bool = False  # a part of a count given just before ("including five children")
+    increment: bool = False  # "twelve more victims": added to a toll, not a toll
+    revision: str | None = None  # the verb that revises an earlier toll ("rose", "later")
+    initial: bool = False  # stated as the first or earlier toll
 
 
-_WORDS = re.compile(r"[A-Za-z](?:[\w'’-]|\.(?=\w))*|\d(?:\d|[,.](?=\d))*|[^\w\s]")
+_WORDS = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z](?:[\w'’-]|\.(?=\w))*|\d(?:\d|[,.](?=\d))*|[^\w\s]")
 
 
 def _population(words: list[str]) -> str:
@@ -294,7 +299,7 @@ def _right(text: str, at: int, limit: int) -> tuple[str | None, list[str], int, 
     tokens = list(_WORDS.finditer(window))
     i = 0
     # Who is counted: a few words, possibly "of its leaders", "students and teachers".
-    while i < len(tokens) and len(pop) < 5:
+    while i < len(tokens) and len(pop) < 6:
         word = tokens[i].group()
         low = word.lower().rstrip(".")
         if i == 0 and (low in p.NOT_PEOPLE or word == "%"):
@@ -352,6 +357,8 @@ def _right(text: str, at: int, limit: int) -> tuple[str | None, list[str], int, 
             j = close + 1
     while j < len(tokens) and tokens[j].group().lower() in p.AUXILIARY:
         if tokens[j].group().lower() == "in" and j + 1 < len(tokens):
+            if tokens[j + 1].group().lower() == "hospital" and j > i:
+                return "wounded", pop, end, False  # "43 people were still in hospital"
             break
         j += 1
     if j < len(tokens):
@@ -370,10 +377,23 @@ def _right(text: str, at: int, limit: int) -> tuple[str | None, list[str], int, 
             measure = None
         if measure == "detained" and word == "held":
             measure = None
+        rest = window[tokens[j].end() :].lstrip().lower()
+        if word == "embraced" and not rest.startswith("martyrdom"):
+            measure = None
+        if word == "sent" and not rest.startswith("to hell"):
+            measure = None
+        if measure == "wounded" and j == i and p.DIED_LATER.match(text, at + tokens[j].end()):
+            measure = "killed"  # "two more people injured in the attack have died"
+        if word == "among" and rest.startswith(("the dead", "those killed")):
+            measure = "killed"
+        if word == "among" and rest.startswith(("the injured", "the wounded")):
+            measure = "wounded"
         if measure == "evacuated":
             rest = window[tokens[j].end() :].lstrip().lower()
             if rest.startswith(("were not", "was not", "weren't")):
                 measure = "not_evacuated"
+        if word == "among":
+            measure = measure if rest.startswith(("the", "those")) else None
         if measure:
             return measure, pop, end, False
     return None, pop, end, False
@@ -381,21 +401,31 @@ def _right(text: str, at: int, limit: int) -> tuple[str | None, list[str], int, 
 
 def _left(text: str, sentence_start: int, at: int) -> str | None:
     """Measure named right before a count: "killing", "death toll rose to", "taken out"."""
-    window = text[max(sentence_start, at - 60) : at]
+    row = p.ROW.match(text, sentence_start, at)
+    if row and row.group("label").lower() in p.ROW_LABELS:
+        return p.ROW_LABELS[row.group("label").lower()]
+    window = text[max(sentence_start, at - 130) : at]
     phrase = p.LEFT_PHRASES.search(window)
     if phrase:
-        if phrase.group("toll") or phrase.group("deaths"):
+        if phrase.group("toll"):
+            toll = phrase.group("toll").lower()
+            return "wounded" if ("injur" in toll or "wound" in toll) else "killed"
+        if phrase.group("deaths"):
             return "killed"
+        if phrase.group("injured"):
+            return "wounded"
         if phrase.group("out"):
             return "evacuated"
         return "attackers"
-    words = re.findall(r"[A-Za-z][\w'’-]*|[^\w\s]", window)
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*|[^\w\s]", window[-60:]) if w not in "\"“”'"]
     k = len(words) - 1
     skipped = 0
     while k >= 0 and words[k].lower() in p.BEFORE_FILLER and skipped < 3:
         k -= 1
         skipped += 1
     if k >= 0:
+        if k and words[k - 1].lower() == "or":
+            return None  # "killed or wounded": neither count alone
         return p.MEASURE_BEFORE.get(words[k].lower())
     return None
 
@@ -411,15 +441,26 @@ def _figures_in(text: str, start: int, end: int, matches) -> list[_Figure]:
         if count is None:
             continue
         before = text[max(start, m.start() - 12) : m.start()].split()
-        if before and before[-1].lower().strip(".,") in p.MONTHS:
+        if before and before[-1].lower().strip(".,") in p.MONTHS | {"aged", "age", "ages"}:
             continue
         digits = (low or "").replace(",", "")
         if digits.isdigit() and 1900 <= int(digits) <= 2100 and not high:
             continue
-        measure, pop, pop_end, veto = _right(text, m.end(), end)
+        if count.qualifier == "exact" and text.startswith("+", m.end()):
+            count = numbers.Count("at_least", count.value, None, count.value or 0, None)  # "200+"
+        left = text[max(start, m.start() - 60) : m.start()]
+        part = bool(p.SUBSET_BEFORE.search(left) or p.AMONG_BEFORE.search(left))
+        after = m.end()
+        subset = p.SUBSET_AFTER.match(text, m.end(), end)
+        if subset:  # "15 of them children", "three of whom were dead"
+            part, after = True, subset.end()
+        measure, pop, pop_end, veto = _right(text, after, end)
         if veto:
             previous = None
             continue
+        if (subset or part) and not pop and measure is None:
+            continue  # "five of them in a serious condition": a detail of a count, not a count
+        revision = p.REVISION.search(left)
         if measure is None:
             measure = _left(text, start, m.start())
             before = text[max(start, m.start() - 60) : m.start()]
@@ -428,20 +469,75 @@ def _figures_in(text: str, start: int, end: int, matches) -> list[_Figure]:
                 count = numbers.Count("more_than", value, None, value + 1, None)
             if measure == "evacuated" and p.COUNTERFACTUAL.search(before):
                 measure = "not_evacuated"
+        between = text[previous.end : m.start()] if previous is not None else ""
         if (
             measure is None
             and previous is not None
             and previous.measure
-            and p.COORDINATION.match(text[previous.end : m.start()])
+            and (
+                p.COORDINATION.match(between)
+                or part
+                or (revision and revision.group("verb").lower() == "later" and "." not in between)
+            )
         ):
             measure = previous.measure
         if measure is None and pop and pop[-1].lower() in p.ATTACKER_WORDS | {"bombers"}:
             measure = "attackers"
-        figure = _Figure(count, m.start(), max(pop_end, m.end()), measure, _population(pop))
+        words = [w.lower() for w in pop]
+        figure = _Figure(
+            count,
+            m.start(),
+            max(pop_end, m.end()),
+            measure,
+            _population(pop),
+            part=part,
+            increment=bool(words[:1] == ["more"] or re.search(r"\b(?:another|more)\s*$", left)),
+            revision=revision.group("verb").lower() if revision else None,
+            initial=bool(p.INITIAL.search(text, start, m.start())),
+        )
         previous = figure
         if measure:
             found.append(figure)
     return found
+
+
+def _may_supersede(later: tuple, earlier: tuple, *, later_first: bool) -> bool:
+    """Whether `earlier` (candidate, figure, sentence) can be the toll that `later` revises."""
+    (rc, rf, _), (ec, ef, _) = later, earlier
+    if ec is rc or ef.part or ef.increment or ec.measure != rc.measure or ec.value == rc.value:
+        return False
+    if later_first and ef.revision and ef.revision != "later":
+        return False  # itself a revision stated after this one
+    if rc.population != ec.population and TOTAL not in (ec.population, rc.population):
+        return False
+    return not (rf.revision in p.RISING and (ec.value or 0) > (rc.value or 0))
+
+
+def _supersede(figures: list[tuple[Candidate, _Figure, int]]) -> dict[int, int]:
+    """For each revised toll, the earlier toll of the same text it supersedes (by list index).
+
+    A revision ("the toll rose to 31", "was 21, later 29") supersedes, in this order of preference:
+    the nearest earlier count in its own sentence; a count stated as the first or earlier one; the
+    nearest count before it; the nearest after it (a story that gives the new toll first). Parts of
+    a count, increments ("twelve more") and counts of other measures or populations never qualify.
+    """
+    out: dict[int, int] = {}
+    for r, (_, rf, r_sentence) in enumerate(figures):
+        if not rf.revision or r_sentence == 0 or rf.part or rf.increment:
+            continue  # a headline states the news, it does not revise it
+
+        def fits(e: int, r: int = r) -> bool:
+            return _may_supersede(figures[r], figures[e], later_first=e > r)
+
+        same = [e for e in range(r) if figures[e][2] == r_sentence and fits(e)]
+        marked = [e for e in range(len(figures)) if figures[e][1].initial and fits(e)]
+        before = [e for e in range(r) if fits(e) and figures[e][2] != 0]
+        after = [e for e in range(r + 1, len(figures)) if fits(e)]
+        for pool, pick in ((same, -1), (marked, 0), (before, -1), (after, 0)):
+            if pool:
+                out[r] = pool[pick]
+                break
+    return out
 
 
 # --- events ------------------------------------------------------------------------------------------
@@ -485,7 +581,8 @@ def suggest(text: str) -> list[Candidate]:
     )
     counts = list(p.FIGURE_RE.finditer(lowered))
     count_starts = [m.start() for m in counts]
-    for start, end in sentences(text):
+    tolls: list[tuple[Candidate, _Figure, int]] = []
+    for index, (start, end) in enumerate(sentences(text)):
         sentence = text[start:end]
         i = bisect_left(triggers, start)
         sentence_cues = (
@@ -522,27 +619,37 @@ def suggest(text: str) -> list[Candidate]:
             sentence_cues[0] if sentence_cues else None
         )
         for fig in figures:
-            out.append(
-                Candidate(
-                    kind="figure",
-                    quote=sentence,
-                    start=start,
-                    end=end,
-                    speaker=cue.speaker if cue else None,
-                    verb=cue.verb if cue else None,
-                    voice=cue.voice if cue else "own",
-                    stance=cue.stance if cue else "supports",
-                    measure=fig.measure,
-                    qualifier=fig.count.qualifier,
-                    value=fig.count.value,
-                    value_high=fig.count.value_high,
-                    low=fig.count.low,
-                    high=fig.count.high,
-                    population=fig.population,
-                    event_hint=hint,
-                    text=text[fig.start : fig.end],
-                    text_start=fig.start,
-                    text_end=fig.end,
+            tolls.append(
+                (
+                    Candidate(
+                        kind="figure",
+                        quote=sentence,
+                        start=start,
+                        end=end,
+                        speaker=cue.speaker if cue else None,
+                        verb=cue.verb if cue else None,
+                        voice=cue.voice if cue else "own",
+                        stance=cue.stance if cue else "supports",
+                        measure=fig.measure,
+                        qualifier=fig.count.qualifier,
+                        value=fig.count.value,
+                        value_high=fig.count.value_high,
+                        low=fig.count.low,
+                        high=fig.count.high,
+                        population=fig.population,
+                        event_hint=hint,
+                        text=text[fig.start : fig.end],
+                        text_start=fig.start,
+                        text_end=fig.end,
+                        sentence_start=start,
+                        sentence_end=end,
+                    ),
+                    fig,
+                    index,
                 )
             )
+            out.append(tolls[-1][0])
+    for r, e in _supersede(tolls).items():
+        revised = dataclasses.replace(tolls[r][0], supersedes=tolls[e][0].fingerprint)
+        out[out.index(tolls[r][0])] = revised
     return out

@@ -67,6 +67,7 @@ QUALIFIERS = {
     "upwards of": "more_than",
     "in excess of": "more_than",
     "up to": "at_most",
+    "as high as": "at_most",
     "as many as": "at_most",
     "at most": "at_most",
     "no more than": "at_most",

@@ -61,6 +61,14 @@ MEASURE_AFTER = {
     "kidnapped": "detained",
     "captured": "detained",
     "held": "detained",
+    "martyred": "killed",
+    "succumbed": "killed",
+    "die": "killed",
+    "dies": "killed",
+    "embraced": "killed",  # "embraced martyrdom"
+    "sent": "killed",  # "sent to hell", as a military's statements say
+    "unaccounted": "missing",
+    "patients": "wounded",  # "received more than 90 patients"
 }
 # Words that may stand between the counted people and the measure: "who were later killed".
 AUXILIARY = {
@@ -113,14 +121,43 @@ MEASURE_BEFORE = {
 }
 BEFORE_FILLER = {"a", "total", "of", "another", "other", "an", "additional", "further", "the"}
 LEFT_PHRASES = re.compile(
-    r"(?:(?P<toll>\btoll\b[^.;:]{0,30}?\b(?:to|at|of|is|was|reached|now|hit|passed|passes|"
-    r"crossed|crosses|exceeded|exceeds|topped|tops|surpassed))"
-    r"|(?P<deaths>\b(?:deaths|lives|death)\s+of|\b(?:dead|deaths|fatalities|killed)\s+(?:at|to))"
+    r"(?:(?P<toll>\b(?:toll|number\s+of\s+(?:the\s+)?(?:\w+\s+)?(?:dead|deaths|fatalities|people\s+killed)|"
+    r"death\s+count|figure)\b[^.;:]{0,100}?(?:\b(?:to|at|of|is|was|be|reached|reaches|now|hit|"
+    r"passed|passes|crossed|crosses|exceeded|exceeds|topped|tops|surpassed)\b"
+    r"(?:\s+(?:probably|likely|now|already|officially|initially))?|\btoll))"
+    r"|(?P<deaths>\b(?:deaths|lives|death)\s+of|\b(?:dead|deaths|fatalities|killed)\s+(?:at|to)"
+    r"|\bamong\s+(?:the\s+dead|those\s+killed)\s+(?:were|was)|\bshot\s+dead)"
+    r"|(?P<injured>\bamong\s+(?:the|those)\s+(?:injured|wounded)\s+(?:were|was))"
     r"|(?P<out>\b(?:taken|take|taking|took|get|got|getting|fly|flew|flown)\s+out)"
     r"|(?P<attackers>\b(?:attackers|gunmen|militants|assailants|fighters)\s+(?:numbered|numbering))"
     r")\s*$",
     re.IGNORECASE,
 )
+# A count that revises an earlier one: "the toll rose to 31", "was 21, later 29", "revised to 145".
+REVISION = re.compile(
+    r"\b(?P<verb>rose|risen|rises|rise|climbed|climbs|reached|reaches|jumped|increased|bringing|"
+    r"brings|brought|revised|updated|raised|later)\b[^.;:\d]{0,40}$",
+    re.IGNORECASE,
+)
+RISING = {"rose", "risen", "rises", "rise", "climbed", "climbs", "reached", "reaches", "jumped",
+          "increased", "bringing", "brings", "brought", "raised"}  # fmt: skip
+# An earlier toll: "initially killed 19", "had earlier put the toll at 25".
+INITIAL = re.compile(r"\b(?:initially|earlier|first|originally|previously)\b", re.IGNORECASE)
+# A part of a count given before it: "nine people, including five children", "15 of them".
+SUBSET_BEFORE = re.compile(r"\b(?:including|among\s+them|among\s+whom|incl\.)\s*$", re.IGNORECASE)
+AMONG_BEFORE = re.compile(r"\bamong\s+the\s+(?:dead|injured|wounded)\s+(?:were|was)\s*$", re.I)
+SUBSET_AFTER = re.compile(r"\s+of\s+(?:them|whom)\b(?:\s+(?:were|was))?", re.IGNORECASE)
+# "Two more people injured in the attack have died": the wounded who died are dead.
+DIED_LATER = re.compile(r"[^.;]{0,90}?\b(?:have|has|had)\s+(?:since\s+)?died\b", re.IGNORECASE)
+# Rows of an infobox or table: "Deaths | 145 (including 6 children)", "Injured | 200+".
+ROW = re.compile(r"\s*(?P<label>[A-Za-z][A-Za-z -]{1,30}?)\s*[|:]\s")
+ROW_LABELS = {
+    "deaths": "killed", "death": "killed", "killed": "killed", "dead": "killed",
+    "fatalities": "killed", "casualties killed": "killed", "injured": "wounded",
+    "wounded": "wounded", "injuries": "wounded", "non-fatal injuries": "wounded",
+    "missing": "missing", "assailants": "attackers", "attackers": "attackers",
+    "perpetrators": "attackers", "arrested": "detained", "detained": "detained",
+}  # fmt: skip
 # "the death toll crosses 1000": more than the number, whatever the number's own qualifier.
 ABOVE = re.compile(
     r"\b(?:passed|passes|crossed|crosses|exceeded|exceeds|topped|tops|surpassed)\s*$", re.IGNORECASE
