@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from claims.intervals import TOTAL
 from suggestions import numbers
 from suggestions import patterns as p
+from suggestions import speakers
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,12 @@ class Candidate:
     sentence_start: int | None = None  # the sentence the candidate was read from
     sentence_end: int | None = None
     supersedes: str | None = None  # fingerprint of the earlier figure this one revises
+    speaker_text: str | None = None  # the speaker as written ("He", "the group", "Zaman")
+    speaker_kind: str | None = None  # "person", "organisation", or None when the text does not say
+    speaker_role: str | None = None  # "spokesman": for a new actor the text describes
+    speaker_affiliation: str | None = None  # "Taliban", "the Balkh police command"
+    frame_start: int | None = None  # the reporting frame ("Zaman said", "According to X,")
+    frame_end: int | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -85,6 +92,10 @@ class Cue:
     voice: str
     stance: str
     at: int
+    role: str | None = None  # from an appositive: "X, the group's spokesman, said"
+    affiliation: str | None = None
+    frame_start: int | None = None  # the reporting frame: "Zaman said", "According to X,"
+    frame_end: int | None = None
 
 
 _INITIALS = re.compile(r"\b[A-Z]\.[A-Z]\.$")
@@ -114,9 +125,16 @@ def sentences(text: str) -> list[tuple[int, int]]:
     for m in p.SENTENCE_END.finditer(text):
         if m.group().startswith((".", "!", "?")) and "\n" not in m.group():
             before = text[max(start, m.start() - 6) : m.start()].split()
-            word = before[-1].lower().lstrip('("“') if before else ""
-            if word in p.ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            written = before[-1].lstrip('("“') if before else ""
+            word = written.lower()
+            if word in p.ABBREVIATIONS:
                 continue
+            if len(word) == 1 and word.isalpha():
+                word = written
+                # An initial ("N Biren Singh", "George W. Bush"), not "a post on X."
+                previous = before[-2] if len(before) > 1 else ""
+                if not word.isupper() or previous[:1].isupper() or len(before) == 1:
+                    continue
         end = m.start() + len(m.group().rstrip())
         _add(text, spans, start, end)
         start = m.end()
@@ -149,16 +167,8 @@ def _clean_speaker(raw: str) -> str | None:
 
 
 def _is_named(speaker: str) -> bool:
-    """Named: ends with a name ("Taliban spokesman Zabihullah Mujahid", "the Taliban").
-
-    Unnamed: a role without a name ("a senior official in the Pakistani government").
-    """
-    words = speaker.split()
-    if words[-1][:1].isupper():
-        return True
-    if any(w.lower() in p.ROLE_WORDS for w in words):
-        return False
-    return any(w[:1].isupper() and w.lower() not in _DETERMINERS for w in words)
+    """Named: a person or an organisation with a proper noun; see `speakers.is_named`."""
+    return speakers.is_named(speaker)
 
 
 def _voice(speaker: str | None, quoted: bool, hedged: bool) -> str:
@@ -171,18 +181,72 @@ def _voice(speaker: str | None, quoted: bool, hedged: bool) -> str:
     return "quoted" if quoted else "paraphrased"
 
 
-def _speaker_before(text: str, start: int, at: int) -> str | None:
-    """The speaker written right before position `at` in the sentence starting at `start`."""
-    left = text[max(start, at - 160) : at]
+_ASIDE = re.compile(
+    r",\s*(?:however|meanwhile|though|too|also|in\s+turn|for\s+(?:his|her|its|their)\s+part)\s*,",
+    re.IGNORECASE,
+)
+
+
+_ADVERB_BEFORE = re.compile(r",\s*(?:later|also|earlier|then|separately)\s+$")
+
+
+def _sentence_subject(text: str, start: int, at: int) -> tuple[str | None, str | None]:
+    """The subject that opens text[start:at] (after a dateline), with a named appositive preferred:
+    "A Taliban commander in South Waziristan, Maulvi Nazir, was quoted" gives Maulvi Nazir."""
+    dateline = p.DATELINE.match(text, start, at)
+    begin = dateline.end() if dateline else start
+    m = p.SPEAKER_AFTER.match(text, begin, at)
+    if not m:
+        return None, None
+    speaker = _clean_speaker(_SPEAKER_END.split(m.group("speaker"))[0])
+    rest = text[begin + len(m.group()) : at]
+    named = re.match(rf"\s*(?:[^,]{{0,60}}),\s*(?P<name>{p.NAME}),", rest)
+    if speaker and named and not _is_named(speaker) or (speaker and named and _titled(speaker)):
+        return _clean_speaker(named.group("name")), speaker
+    return speaker, None
+
+
+def _titled(speaker: str) -> bool:
+    return any(speakers._bare(w) in speakers.TITLES for w in speaker.split())
+
+
+def _speaker_before(text: str, start: int, at: int) -> tuple[str | None, str | None]:
+    """The speaker written right before position `at` in the sentence starting at `start`, and an
+    appositive describing it ("the group's spokesman") when there is one."""
+    left = _ASIDE.sub("", text[max(start, at - 160) : at])
+    left = _ADVERB_BEFORE.sub(", ", left)
     clause = _CLAUSE_BREAK.split(left)[-1]
     apposed = p.APPOSITION.search(left) if "," in left else None
-    if apposed and (apposed.group("comma") or _ROLE_RE.search(apposed.group("appositive"))):
-        return _clean_speaker(apposed.group("speaker"))
+    if apposed and apposed.group("comma") and _clean_speaker(apposed.group("speaker")):
+        speaker = _clean_speaker(apposed.group("speaker"))
+        appositive = " ".join(apposed.group("appositive").split())
+        if appositive.lower().startswith(("who ", "which ", "speaking", "however")):
+            return speaker, None
+        other = _clean_speaker(appositive)
+        proper = appositive[:1].isupper() or re.match(r"the\s+[A-Z]", appositive)
+        if other and proper and _is_named(other):
+            if not speaker or not _is_named(speaker) or _titled(speaker):
+                return other, speaker  # "the district health officer, Dr Faisal Kamal, told"
+        return speaker, appositive
+    if (
+        apposed
+        and _ROLE_RE.search(apposed.group("appositive"))
+        and _clean_speaker(apposed.group("speaker"))
+    ):
+        return _clean_speaker(apposed.group("speaker")), None
     clause = clause.split(",")[-1] if not clause.rstrip().endswith(",") else clause
     m = p.SPEAKER_BEFORE.search(clause)
+    if m and "," in m.group("speaker"):
+        role, name = (part.strip() for part in m.group("speaker").rsplit(",", 1))
+        if _is_named(name) and speakers.kind_of(name) != "organisation":
+            return _clean_speaker(name), role  # "The head of the judiciary, Kazem Mousavi, said"
     if not m:
-        return None
-    return _clean_speaker(m.group("speaker"))
+        m = p.WHO_CLAUSE.search(clause)
+    if not m:
+        if p.COORDINATED.search(clause):
+            return _sentence_subject(text, start, at)
+        return None, None
+    return _clean_speaker(m.group("speaker")), None
 
 
 def _speaker_after(text: str, at: int, end: int) -> str | None:
@@ -190,7 +254,27 @@ def _speaker_after(text: str, at: int, end: int) -> str | None:
     if not m:
         return None
     speaker = _SPEAKER_END.split(m.group("speaker"))[0]
+    named = _NAMED_AFTER.match(text, m.start("speaker") + len(speaker))
+    if named and not _is_named(speaker) or (named and _titled(speaker)):
+        return _clean_speaker(named.group("name"))  # "the deputy police chief, Alireza Daliri,"
     return _clean_speaker(speaker)
+
+
+_NAMED_AFTER = re.compile(rf",\s*(?P<name>{p.NAME}),")
+
+
+def _frame(text: str, start: int, end: int, written: str | None, at: int, verb_end: int):
+    """Where the reporting frame (speaker and verb) lies: from the speaker as written to the end of
+    the verb, or from the verb to the speaker when the speaker follows ("said Suhail Shaheen")."""
+    if not written:
+        return at, verb_end
+    before = text.rfind(written, start, at)
+    if before != -1:
+        return before, verb_end
+    after = text.find(written, at, end)
+    if after != -1:
+        return at, after + len(written)
+    return at, verb_end
 
 
 def cues(text: str, start: int, end: int, lowered: str | None = None) -> list[Cue]:
@@ -210,25 +294,54 @@ def cues(text: str, start: int, end: int, lowered: str | None = None) -> list[Cu
             return "questions"
         return "supports"
 
+    def add(speaker, verb, at, verb_end, appositive=None, voice=None):
+        role = affiliation = None
+        if appositive:
+            role, affiliation = speakers.describe(appositive)
+            if role and not any(speakers._bare(w) in speakers.TITLES for w in role.split()):
+                role = affiliation = None
+        frame_start, frame_end = _frame(text, start, end, speaker, at, verb_end)
+        found.append(
+            Cue(
+                speaker,
+                verb,
+                voice or _voice(speaker, quoted, bool(hedge)),
+                stance(verb),
+                at,
+                role,
+                affiliation,
+                frame_start,
+                frame_end,
+            )
+        )
+
     for m in p.SAY_RE.finditer(text, start, end):
         verb = m.group("verb")
         at = m.start()
+        verb_end = m.end("verb")
         if _DETERMINER_BEFORE.search(lowered, max(start, at - 7), at):
             continue  # "the alleged mastermind": an adjective, not a reporting verb
         obj = (m.group("object") or "").strip()
         if verb in {"told", "tells", "tell"} and obj:
             verb = f"{verb} {obj}"
+            verb_end = m.end()
         elif verb in {"claimed", "claims", "claim"} and lowered.startswith(
             " responsibility", m.end()
         ):
             verb = f"{verb} responsibility"
+            verb_end = m.end() + len(" responsibility")
         medium = p.MEDIUM.match(lowered, m.end("verb") + 1, end)
         if medium and medium.group("medium"):  # "said in a tweet", "said in a statement"
             verb = f"{verb} {' '.join(text[medium.start() : medium.end()].split())}"
+            verb_end = medium.end()
+        appositive = None
         if verb in p.PARTICIPLES:
-            speaker = _speaker_after(text, start, at) or _speaker_before(text, start, at)
+            clause = max(text.rfind(", but ", start, at), text.rfind("; ", start, at))
+            if found and found[-1].at > clause:
+                continue  # "X said, blaming ...": the same speaker again
+            speaker, appositive = _sentence_subject(text, clause + 2 if clause != -1 else start, at)
         else:
-            speaker = _speaker_before(text, start, at)
+            speaker, appositive = _speaker_before(text, start, at)
         if speaker is None:
             after = text[m.start() - 3 : m.start()]
             if at == start or after.rstrip().endswith((",", "”", '"', "’")):
@@ -236,27 +349,40 @@ def cues(text: str, start: int, end: int, lowered: str | None = None) -> list[Cu
                 speaker = _speaker_after(text, after_verb, end)
         if speaker is None:
             continue
-        found.append(Cue(speaker, verb, _voice(speaker, quoted, bool(hedge)), stance(verb), at))
+        add(speaker, verb, at, verb_end, appositive)
     for m in p.ACCORDING.finditer(lowered, start, end):
         speaker = _speaker_after(text, m.end(), end)
         if speaker:
             verb = " ".join(text[m.start() : m.end()].split())
-            found.append(
-                Cue(speaker, verb, _voice(speaker, quoted, False), stance(verb), m.start())
+            add(speaker, verb, m.start(), m.end(), voice=_voice(speaker, quoted, False))
+    for m in p.TOLL_BY.finditer(lowered, start, end):
+        speaker = _speaker_after(text, m.end(), end)
+        if speaker:
+            add(
+                speaker,
+                "provided the toll",
+                m.start(),
+                m.end(),
+                voice=_voice(speaker, False, False),
             )
     if not found:
         medium = p.MEDIUM.search(lowered, start, end)
         if medium:
             verb = " ".join(text[medium.start() : medium.end()].split())
-            speaker = _speaker_before(text, start, medium.start())
+            speaker, appositive = _speaker_before(text, start, medium.start())
             if speaker is None and _NOBODY.search(lowered, start, medium.start()):
                 return found  # "no group claimed responsibility"
-            found.append(
-                Cue(speaker, verb, _voice(speaker, quoted, False), stance(verb), medium.start())
+            add(
+                speaker,
+                verb,
+                medium.start(),
+                medium.end(),
+                appositive,
+                _voice(speaker, quoted, False),
             )
         elif hedge:
             verb = " ".join(text[hedge.start() : hedge.end()].split())
-            found.append(Cue(None, verb, "hearsay", stance(verb), hedge.start()))
+            add(None, verb, hedge.start(), hedge.end(), voice="hearsay")
     return found
 
 
@@ -569,6 +695,118 @@ class _EventHints:
 # --- the engine --------------------------------------------------------------------------------------
 
 
+_QUOTES = '"“”'
+_EDGE = " \t\n,;:-–—\"“”‘’'"
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without surrounding spaces, commas and quotation marks, and without a final stop."""
+    while start < end and text[start] in _EDGE:
+        start += 1
+    while end > start and (text[end - 1] in _EDGE or text[end - 1] == "."):
+        end -= 1
+    if text.startswith("that ", start) and end - start > 5:
+        start += 5
+    return start, end
+
+
+def quote_span(text: str, start: int, end: int, frame: tuple[int, int] | None) -> tuple[int, int]:
+    """The words attributed in the sentence text[start:end], without the reporting frame.
+
+    A quotation next to the frame ("“We will not forget,” he said") is the quotation; otherwise the
+    reported clause: after a frame that opens the sentence ("X said that ..."), before one that
+    closes it ("..., officials said"), or the longer side of one in the middle.
+    """
+    if frame is None:
+        return start, end
+    f0, f1 = frame
+    for open_mark, close_mark in (("“", "”"), ('"', '"')):
+        q0 = text.find(open_mark, start, end)
+        q1 = text.find(close_mark, q0 + 1, end) if q0 != -1 else -1
+        if q0 == -1 or q1 == -1:
+            continue
+        before, after = text[start:q0], text[q1 + 1 : end]
+        adjacent = (f0 >= q1 and not text[q1 + 1 : f0].strip(" ,.")) or (
+            f1 <= q0 and not text[f1:q0].strip(" ,:")
+        )
+        if adjacent or (not before.strip() and f0 >= q1):
+            q_start, q_end = _strip(text, q0, q1)
+            if q_end > q_start:
+                return q_start, q_end
+        _ = after
+    before = _strip(text, start, f0)
+    after = _strip(text, f1, end)
+    dateline = p.DATELINE.match(text, start, f0)
+    if dateline and not text[dateline.end() : f0].strip():
+        before = (f0, f0)
+    size_before, size_after = before[1] - before[0], after[1] - after[0]
+    if size_before < 12 and size_after >= 12:
+        return after
+    if size_before >= 12 and (size_after < 12 or size_before >= size_after or f1 >= end - 2):
+        return before
+    if size_after >= 12:
+        return after
+    return start, end
+
+
+def _resolve(cues_by_sentence, text: str, subjects) -> dict[int, tuple]:
+    """For each cue (by id): the speaker it names, its kind, role and affiliation.
+
+    Goes through the text once, keeping the persons and organisations named so far (as speakers,
+    as sentence subjects and as groups mentioned in passing) to resolve pronouns, "the group", "the
+    agency" and surnames against the nearest compatible one.
+    """
+    mentions = sorted(speakers.mentions_in(text) + subjects, key=lambda m: m.at)
+    known: list[speakers.Mention] = []
+    pending = iter(mentions)
+    upcoming = next(pending, None)
+    out: dict[int, tuple] = {}
+    for sentence_cues in cues_by_sentence:
+        for cue in sentence_cues:
+            at = cue.frame_start if cue.frame_start is not None else cue.at
+            while upcoming is not None and upcoming.at < at:
+                known.append(upcoming)
+                upcoming = next(pending, None)
+            written = cue.speaker
+            name, kind, role, affiliation = written, None, cue.role, cue.affiliation
+            if written is None:
+                out[id(cue)] = (None, None, None, None)
+                continue
+            low = " ".join(written.lower().split())
+            if low in speakers.PERSON_PRONOUNS | {"they"} | speakers.ORG_PHRASES or low in {
+                "the agency", "its news agency", "the news agency", "the militant group",
+                "the outfit",
+            }:  # fmt: skip
+                name, kind = speakers.resolve(written, at, known, 0)
+                if name is None:
+                    name = None if low == "it" else written
+            elif _is_named(written):
+                named = speakers.split_title(written)
+                name, kind = speakers.full_name(named.name, known), named.kind
+                if kind is None:
+                    kind = next((m.kind for m in reversed(known) if m.name == name), None)
+                role = role or named.role
+                affiliation = affiliation or named.affiliation
+            if affiliation and affiliation.lower() in {"the group", "the militants", "the outfit"}:
+                affiliation = speakers.resolve("the group", at, known, 0)[0] or affiliation
+            out[id(cue)] = (name, kind, role, affiliation)
+            if name and name != written or (name and _is_named(written)):
+                known.append(speakers.mention(at, name, kind, speaker=True))
+    return out
+
+
+def _subjects(text: str, spans) -> list:
+    """Who opens each sentence, when it is a name: "President Joe Biden vowed ..."."""
+    out = []
+    for start, end in spans:
+        speaker, _ = _sentence_subject(text, start, min(end, start + 160))
+        if speaker and speaker.lower() not in speakers.PERSON_PRONOUNS and _is_named(speaker):
+            named = speakers.split_title(speaker)
+            if named.kind:
+                out.append(speakers.mention(start, named.name, named.kind, speaker=False))
+    return out
+
+
 def suggest(text: str) -> list[Candidate]:
     """Candidate attributions and figures in `text`, in text order."""
     out: list[Candidate] = []
@@ -577,13 +815,17 @@ def suggest(text: str) -> list[Candidate]:
     # One pass per expression over the whole text; sentences without a trigger are skipped.
     triggers = sorted(
         [m.start() for m in p.SAY_RE.finditer(text)]
-        + [m.start() for regex in (p.ACCORDING, p.MEDIUM, p.HEDGE) for m in regex.finditer(lowered)]
+        + [
+            m.start()
+            for regex in (p.ACCORDING, p.MEDIUM, p.HEDGE, p.TOLL_BY)
+            for m in regex.finditer(lowered)
+        ]
     )
     counts = list(p.FIGURE_RE.finditer(lowered))
     count_starts = [m.start() for m in counts]
-    tolls: list[tuple[Candidate, _Figure, int]] = []
-    for index, (start, end) in enumerate(sentences(text)):
-        sentence = text[start:end]
+    spans = sentences(text)
+    found = []
+    for start, end in spans:
         i = bisect_left(triggers, start)
         sentence_cues = (
             cues(text, start, end, lowered) if i < len(triggers) and triggers[i] < end else []
@@ -595,61 +837,100 @@ def suggest(text: str) -> list[Candidate]:
             if k > j
             else []
         )
+        found.append((sentence_cues, figures))
+    resolved = (
+        _resolve([c for c, _ in found], text, _subjects(text, spans))
+        if any(c for c, _ in found)
+        else {}
+    )
+    tolls: list[tuple[Candidate, _Figure, int]] = []
+    for index, ((start, end), (sentence_cues, figures)) in enumerate(
+        zip(spans, found, strict=True)
+    ):
         hint = events.near(start, end) if figures or sentence_cues else None
+        made: list[Candidate] = []
         seen: set[str] = set()
         for cue in sentence_cues:
-            key = (cue.speaker or "").casefold() + "|" + cue.verb
+            name, kind, role, affiliation = resolved.get(id(cue), (cue.speaker, None, None, None))
+            if cue.speaker is not None and name is None:
+                continue  # "it said" with nothing it can stand for
+            key = (name or "").casefold()
             if key in seen:
-                continue
+                continue  # one attribution per speaker and sentence
             seen.add(key)
-            out.append(
+            voice = cue.voice
+            if voice != "hearsay" and cue.speaker is not None:
+                pronoun = cue.speaker.lower() in speakers.PERSON_PRONOUNS | {"they", "it"}
+                if name != cue.speaker and (kind or not pronoun):
+                    voice = _voice(
+                        name, cue.voice == "quoted" or _has_quote(text, start, end), False
+                    )
+                elif pronoun:
+                    voice = "unnamed"
+            frame = (cue.frame_start, cue.frame_end) if cue.frame_start is not None else None
+            q0, q1 = quote_span(text, start, end, frame) if cue.speaker or frame else (start, end)
+            made.append(
                 Candidate(
                     kind="attribution",
-                    quote=sentence,
-                    start=start,
-                    end=end,
-                    speaker=cue.speaker,
+                    quote=text[q0:q1],
+                    start=q0,
+                    end=q1,
+                    speaker=name,
                     verb=cue.verb,
-                    voice=cue.voice,
+                    voice=voice,
                     stance=cue.stance,
                     event_hint=hint,
+                    sentence_start=start,
+                    sentence_end=end,
+                    speaker_text=cue.speaker,
+                    speaker_kind=kind,
+                    speaker_role=role,
+                    speaker_affiliation=affiliation,
+                    frame_start=frame[0] if frame else None,
+                    frame_end=frame[1] if frame else None,
                 )
             )
-        cue = next((c for c in sentence_cues if c.speaker), None) or (
-            sentence_cues[0] if sentence_cues else None
-        )
+        out.extend(made)
+        lead = next((c for c in made if c.speaker), None) or (made[0] if made else None)
         for fig in figures:
-            tolls.append(
-                (
-                    Candidate(
-                        kind="figure",
-                        quote=sentence,
-                        start=start,
-                        end=end,
-                        speaker=cue.speaker if cue else None,
-                        verb=cue.verb if cue else None,
-                        voice=cue.voice if cue else "own",
-                        stance=cue.stance if cue else "supports",
-                        measure=fig.measure,
-                        qualifier=fig.count.qualifier,
-                        value=fig.count.value,
-                        value_high=fig.count.value_high,
-                        low=fig.count.low,
-                        high=fig.count.high,
-                        population=fig.population,
-                        event_hint=hint,
-                        text=text[fig.start : fig.end],
-                        text_start=fig.start,
-                        text_end=fig.end,
-                        sentence_start=start,
-                        sentence_end=end,
-                    ),
-                    fig,
-                    index,
-                )
+            inside = lead is not None and lead.start <= fig.start and fig.end <= lead.end
+            q0, q1 = (lead.start, lead.end) if inside else (start, end)
+            candidate = Candidate(
+                kind="figure",
+                quote=text[q0:q1],
+                start=q0,
+                end=q1,
+                speaker=lead.speaker if lead else None,
+                verb=lead.verb if lead else None,
+                voice=lead.voice if lead else "own",
+                stance=lead.stance if lead else "supports",
+                measure=fig.measure,
+                qualifier=fig.count.qualifier,
+                value=fig.count.value,
+                value_high=fig.count.value_high,
+                low=fig.count.low,
+                high=fig.count.high,
+                population=fig.population,
+                event_hint=hint,
+                text=text[fig.start : fig.end],
+                text_start=fig.start,
+                text_end=fig.end,
+                sentence_start=start,
+                sentence_end=end,
+                speaker_text=lead.speaker_text if lead else None,
+                speaker_kind=lead.speaker_kind if lead else None,
+                speaker_role=lead.speaker_role if lead else None,
+                speaker_affiliation=lead.speaker_affiliation if lead else None,
+                frame_start=lead.frame_start if lead and inside else None,
+                frame_end=lead.frame_end if lead and inside else None,
             )
-            out.append(tolls[-1][0])
+            tolls.append((candidate, fig, index))
+            out.append(candidate)
     for r, e in _supersede(tolls).items():
         revised = dataclasses.replace(tolls[r][0], supersedes=tolls[e][0].fingerprint)
         out[out.index(tolls[r][0])] = revised
     return out
+
+
+def _has_quote(text: str, start: int, end: int) -> bool:
+    return any(mark in text[start:end] for mark in _QUOTES)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from suggestions.engine import PRONOUNS, Candidate, suggest
+from suggestions.speakers import TITLES
 
 _DETERMINERS = {"the", "a", "an", "its", "his", "her", "their"}
 
@@ -36,6 +37,7 @@ def speaker_matches(annotated: str | None, found: str | None) -> bool:
     if found is None:
         return False
     want, got = _tokens(annotated), _tokens(found)
+    want = (want - TITLES) or want  # "President Ghani" is Ashraf Ghani
     if not want or not got:
         return False
     return want <= got or (got <= want and len(got) * 2 >= len(want))
@@ -231,7 +233,7 @@ def score_text(
     # Speakers.
     if legacy:
         # The older format: names only, anywhere in the text; no voice, so no precision.
-        found = [c.speaker for c in attributions if c.speaker]
+        found = [s for c in attributions for s in (c.speaker, c.speaker_text) if s]
         for written in speakers:
             report.items += 1
             report.speakers.expected += 1

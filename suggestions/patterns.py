@@ -176,7 +176,7 @@ SAY = (
     r"warned|warns|insisted|insists|accused|accuses|rejected|rejects|dismissed|dismisses|tweeted|"
     r"wrote|writes|noted|explained|acknowledged|admitted|alleged|alleges|argued|asserted|declared|"
     r"disputed|disputes|disputing|refuted|refutes|quoted|estimated|estimates|cited|saying|adding|"
-    r"suspected|suspect|suspects|blaming|accusing|"
+    r"suspected|suspect|suspects|blaming|accusing|informed|"
     r"put(?=\s+the\s+(?:death\s+)?(?:toll|number|figure))|"
     r"gave(?=\s+(?:a|the)\s+(?:\w+\s+)?(?:death\s+)?(?:toll|figure))"
 )
@@ -226,39 +226,57 @@ ROLE = (
     r"representatives?|members?|journalists?|correspondents?|reporters?|paramedics?|medics?|"
     r"workers?|security|forces|wing|mouthpiece|nurse|staff|team|study|report|reports|data|"
     r"figures|tally|count|ministers|leadership|faction|network|organisation|organization|"
-    r"branch|affiliate|arm|cells?|nations"
+    r"branch|affiliate|arm|cells?|nations|mission|partners|television|corps|mayor|rescuers|elders|resistance|"
+    r"teachers?|employees?"
 )
 ROLE_WORDS = set(ROLE.replace("(?:", "").replace(")?", "").replace("?", "").split("|"))
 _CAP = r"(?:[A-Z][\w'’./&-]*|(?:al|el|bin|ibn|de)-[A-Z][\w'’-]*)"
-NAME = rf"{_CAP}(?:\s+(?:(?:of|the|for|al|bin|ibn|de|and)\s+)?{_CAP}){{0,5}}"
+NAME = rf"{_CAP}(?:\s+(?:(?:of|the|for|al|bin|ibn|de|and|in)\s+){{0,2}}{_CAP}){{0,7}}"
 _MOD = r"(?:[A-Za-z][\w'’./&-]*|\([A-Z][\w-]*\))"
 PRONOUNS = r"he|she|they|it|we|i|He|She|They|It|We|I"
 DESCRIPTOR = (
     rf"(?:(?:the|a|an|one|two|three|four|several|other|another|his|its|their|her|some|many|"
     rf"local|senior|Two|Three|Several|Other|Another|The|A|An|One|Some|Many|Local|Senior)\s+)?"
-    rf"(?:{_MOD}\s+){{0,4}}?(?:{ROLE})(?![\w'’-])"
+    rf"(?:{_MOD}\s+){{0,6}}?(?:{ROLE})(?:\s+(?:{ROLE}))*(?![\w'’-])"
     rf"(?:\s+(?:of|for|at|in|from|with|to)\s+(?:the\s+)?(?:{_MOD}\s+){{0,4}}?{_MOD})?"
     rf"(?:,?\s+{NAME})?"
 )
 SPEAKER = (
     rf"(?:(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir)\s+(?:(?:group|ministry|joint|written|[A-Z]\w+)['’]?s?\s+)?"
-    rf"statement|{DESCRIPTOR}|(?:(?:the|The)\s+)?(?:[a-z][\w-]*-[a-z][\w-]*\s+)?{NAME}|(?:{PRONOUNS})\b)"
+    rf"statement|{DESCRIPTOR}|(?:(?:the|The)\s+)?(?:[a-z][\w-]*-[a-z][\w-]*\s+)?{NAME}"
+    rf"(?:\s+\([A-Z][\w-]{{1,8}}\))?|(?:{PRONOUNS})\b)"
 )
 # The speaker ending right before the reporting verb; optional adverbs in between.
 SPEAKER_BEFORE = re.compile(
     rf"(?<![\w'’./&-])(?P<speaker>{SPEAKER})"
     rf"(?P<gap>(?:\s+(?:also|later|earlier|previously|immediately|had|has|have|quickly|"
-    rf"swiftly|repeatedly|separately|on\s+[A-Z]\w+|in\s+(?:a|an|its|their|his|her)\s+\w+(?:\s+\w+)?|"
+    rf"swiftly|repeatedly|separately|initially|officially|reportedly|on\s+[A-Z]\w+|in\s+(?:a|an|its|their|his|her)\s+\w+(?:\s+\w+)?|"
     rf"never|not|did\s+not|does\s+not|has\s+not|had\s+not|yet))*),?\s*$"
 )
 APPOSITION = re.compile(
     rf"(?:^|(?<=[,.;:“”\"(])\s*)(?P<speaker>{SPEAKER})\s*,\s*(?P<appositive>(?:the|a|an|who|which|its|"
-    rf"his|her|released|issued|posted|published|speaking|citing|quoted|sent|{ROLE})\b"
+    rf"his|her|released|issued|posted|published|speaking|citing|quoted|sent|{ROLE}|[a-z][\w'’-]*|"
+    rf"{NAME})\b"
     rf"[^;:“”\"]{{2,140}}?)(?P<comma>,)?\s*$"
 )
+# "An employee who was inside the building said": the speaker before a relative clause.
+WHO_CLAUSE = re.compile(
+    rf"(?<![\w'’./&-])(?P<speaker>{SPEAKER})\s+(?:who|which)\s+[^,;“”\"]{{1,80}}?\s*$"
+)
+# "X did not comment but said", "X claimed the attack but later denied": the sentence's subject.
+COORDINATED = re.compile(r"\b(?:but|and)\s+(?:(?:later|also|then|initially|quickly)\s+)?$")
+# A dateline before the first sentence: "KABUL, Oct 1 (Wire) -", "QUETTA:".
+DATELINE = re.compile(
+    r"^[A-Z][A-Z .,'-]{2,40}(?:,\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2})?(?:\s*\([^)]{1,30}\))?\s*(?:[-–—:])\s*"
+)
+# "The official toll provided to Bakhtar by the Kabul police": who gave the toll.
+TOLL_BY = re.compile(
+    r"\btoll\s+(?:provided|given|released|issued|announced|reported)\s+"
+    r"(?:to\s+[\w.-]+(?:\s+[A-Z][\w.-]*)*\s+)?by\s+"
+)  # lower-case
 SPEAKER_AFTER = re.compile(rf"\s*(?P<speaker>{SPEAKER})")
 NOT_SPEAKERS = {
-    "nobody", "no one", "none", "no group", "it", "there", "this", "that", "which", "what",
+    "nobody", "no one", "none", "no group", "there", "this", "that", "which", "what",
     "who", "nothing", "some", "many", "most", "others",
 }  # fmt: skip
 LEADING_NOISE = re.compile(

@@ -135,8 +135,8 @@ def test_figures_are_found_with_values_and_offsets(sentence, expected):
         for w, m, q, lo, hi, p in expected
     ]
     for c in found:
-        assert c.quote == sentence
-        assert text[c.start : c.end] == sentence
+        assert text[c.sentence_start : c.sentence_end] == sentence
+        assert text[c.start : c.end] == c.quote and c.quote in sentence
 
 
 def test_dates_years_and_other_numbers_are_not_casualty_figures():
@@ -172,7 +172,7 @@ ATTRIBUTION_CASES = [
     ),
     (
         "Taliban spokesman Suhail Shaheen told the AP there would be no cooperation.",
-        "Taliban spokesman Suhail Shaheen",
+        "Suhail Shaheen",
         "told the AP",
         "paraphrased",
         "supports",
@@ -265,7 +265,8 @@ def test_attribution_forms_are_found(sentence, speaker, verb, voice, stance):
     assert found, f"nothing found in {sentence!r}"
     first = found[0]
     assert (first.speaker, first.verb, first.voice, first.stance) == (speaker, verb, voice, stance)
-    assert text[first.start : first.end] == sentence == first.quote
+    assert text[first.sentence_start : first.sentence_end] == sentence
+    assert text[first.start : first.end] == first.quote and first.quote in sentence
 
 
 def test_nobody_claiming_responsibility_is_not_an_attribution():
@@ -348,12 +349,9 @@ def test_suggest_claims_prints_a_json_list(isk):
     killed = next(i for i in data if i["kind"] == "figure" and i["measure"] == "killed")
     assert killed == {
         "kind": "figure",
-        "quote": (
-            "According to the state-run Bakhtar News Agency, the explosion killed at least 46 "
-            "people and wounded more than 140."
-        ),
-        "start": 23,
-        "end": 137,
+        "quote": "the explosion killed at least 46 people and wounded more than 140",
+        "start": 71,
+        "end": 136,
         "speaker": "the state-run Bakhtar News Agency",
         "actor_id": None,
         "verb": "According to",
