@@ -13,9 +13,8 @@ from bisect import bisect_left
 from dataclasses import asdict, dataclass
 
 from claims.intervals import TOTAL
-from suggestions import numbers
+from suggestions import numbers, speakers
 from suggestions import patterns as p
-from suggestions import speakers
 
 
 @dataclass(frozen=True)
@@ -201,7 +200,7 @@ def _sentence_subject(text: str, start: int, at: int) -> tuple[str | None, str |
     speaker = _clean_speaker(_SPEAKER_END.split(m.group("speaker"))[0])
     rest = text[begin + len(m.group()) : at]
     named = re.match(rf"\s*(?:[^,]{{0,60}}),\s*(?P<name>{p.NAME}),", rest)
-    if speaker and named and not _is_named(speaker) or (speaker and named and _titled(speaker)):
+    if speaker and named and (not _is_named(speaker) or _titled(speaker)):
         return _clean_speaker(named.group("name")), speaker
     return speaker, None
 
@@ -216,7 +215,11 @@ def _speaker_before(text: str, start: int, at: int) -> tuple[str | None, str | N
     left = _ASIDE.sub("", text[max(start, at - 160) : at])
     left = _ADVERB_BEFORE.sub(", ", left)
     clause = _CLAUSE_BREAK.split(left)[-1]
-    apposed = p.APPOSITION.search(left) if "," in left else None
+    apposed = None
+    if "," in left and (
+        left.rstrip().endswith(",") or _ROLE_RE.search(left, left.rfind(",")) is not None
+    ):
+        apposed = p.APPOSITION.search(left)
     if apposed and apposed.group("comma") and _clean_speaker(apposed.group("speaker")):
         speaker = _clean_speaker(apposed.group("speaker"))
         appositive = " ".join(apposed.group("appositive").split())
@@ -224,9 +227,13 @@ def _speaker_before(text: str, start: int, at: int) -> tuple[str | None, str | N
             return speaker, None
         other = _clean_speaker(appositive)
         proper = appositive[:1].isupper() or re.match(r"the\s+[A-Z]", appositive)
-        if other and proper and _is_named(other):
-            if not speaker or not _is_named(speaker) or _titled(speaker):
-                return other, speaker  # "the district health officer, Dr Faisal Kamal, told"
+        if (
+            other
+            and proper
+            and _is_named(other)
+            and (not speaker or not _is_named(speaker) or _titled(speaker))
+        ):
+            return other, speaker  # "the district health officer, Dr Faisal Kamal, told"
         return speaker, appositive
     if (
         apposed
@@ -255,7 +262,7 @@ def _speaker_after(text: str, at: int, end: int) -> str | None:
         return None
     speaker = _SPEAKER_END.split(m.group("speaker"))[0]
     named = _NAMED_AFTER.match(text, m.start("speaker") + len(speaker))
-    if named and not _is_named(speaker) or (named and _titled(speaker)):
+    if named and (not _is_named(speaker) or _titled(speaker)):
         return _clean_speaker(named.group("name"))  # "the deputy police chief, Alireza Daliri,"
     return _clean_speaker(speaker)
 
@@ -749,14 +756,27 @@ def quote_span(text: str, start: int, end: int, frame: tuple[int, int] | None) -
     return start, end
 
 
-def _resolve(cues_by_sentence, text: str, subjects) -> dict[int, tuple]:
+def _needs_context(cue: Cue) -> bool:
+    """Whether resolving this cue's speaker needs the names around it."""
+    written = (cue.speaker or "").lower()
+    return bool(written) and (
+        written in _CONTEXT_WORDS or " " not in written.strip() or written.startswith("the ")
+    )
+
+
+_CONTEXT_WORDS = speakers.PERSON_PRONOUNS | speakers.ORG_PHRASES | {"they"}
+
+
+def _resolve(cues_by_sentence, text: str, spans) -> dict[int, tuple]:
     """For each cue (by id): the speaker it names, its kind, role and affiliation.
 
     Goes through the text once, keeping the persons and organisations named so far (as speakers,
     as sentence subjects and as groups mentioned in passing) to resolve pronouns, "the group", "the
     agency" and surnames against the nearest compatible one.
     """
-    mentions = sorted(speakers.mentions_in(text) + subjects, key=lambda m: m.at)
+    needed = any(_needs_context(c) for cues_ in cues_by_sentence for c in cues_)
+    subjects = _subjects(text, spans) if needed else []
+    mentions = sorted((speakers.mentions_in(text) if needed else []) + subjects, key=lambda m: m.at)
     known: list[speakers.Mention] = []
     pending = iter(mentions)
     upcoming = next(pending, None)
@@ -790,15 +810,22 @@ def _resolve(cues_by_sentence, text: str, subjects) -> dict[int, tuple]:
             if affiliation and affiliation.lower() in {"the group", "the militants", "the outfit"}:
                 affiliation = speakers.resolve("the group", at, known, 0)[0] or affiliation
             out[id(cue)] = (name, kind, role, affiliation)
-            if name and name != written or (name and _is_named(written)):
+            if name and (name != written or _is_named(written)):
                 known.append(speakers.mention(at, name, kind, speaker=True))
     return out
+
+
+_NAME_OPENS = re.compile(
+    r"(?:[A-Z][A-Z .,'-]{2,40}[-–—:]\s*)?(?:The\s+|A\s+)?[A-Z][\w'’.-]*\s+[A-Z]"
+)
 
 
 def _subjects(text: str, spans) -> list:
     """Who opens each sentence, when it is a name: "President Joe Biden vowed ..."."""
     out = []
     for start, end in spans:
+        if not _NAME_OPENS.match(text, start):
+            continue
         speaker, _ = _sentence_subject(text, start, min(end, start + 160))
         if speaker and speaker.lower() not in speakers.PERSON_PRONOUNS and _is_named(speaker):
             named = speakers.split_title(speaker)
@@ -838,11 +865,8 @@ def suggest(text: str) -> list[Candidate]:
             else []
         )
         found.append((sentence_cues, figures))
-    resolved = (
-        _resolve([c for c, _ in found], text, _subjects(text, spans))
-        if any(c for c, _ in found)
-        else {}
-    )
+    all_cues = [c for c, _ in found]
+    resolved = _resolve(all_cues, text, spans) if any(all_cues) else {}
     tolls: list[tuple[Candidate, _Figure, int]] = []
     for index, ((start, end), (sentence_cues, figures)) in enumerate(
         zip(spans, found, strict=True)

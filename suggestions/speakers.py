@@ -9,6 +9,7 @@ and "the statement" to organisations. What it cannot resolve it leaves unresolve
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from suggestions import patterns as p
 
@@ -72,6 +73,7 @@ def _bare(word: str) -> str:
     return word.lower().strip("().,").removesuffix("'s").removesuffix("’s")
 
 
+@lru_cache(maxsize=4096)
 def is_named(speaker: str) -> bool:
     """Whether the phrase names someone (a person or an organisation with a proper noun).
 
@@ -112,6 +114,7 @@ class Named:
     kind: str | None = None  # "person", "organisation" or None when the words do not tell
 
 
+@lru_cache(maxsize=4096)
 def kind_of(name: str) -> str | None:
     """ "organisation" for "ISKP", "Bakhtar News Agency", "the Taliban"; "person" for a name of two
     or more capitalised words with none of those; None for a single unknown word ("Saleh")."""
@@ -129,6 +132,7 @@ def kind_of(name: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def split_title(speaker: str) -> Named:
     """Take a title off a person's name: "Taliban spokesman Zabihullah Mujahid" is Zabihullah
     Mujahid, spokesman, of the Taliban. A phrase without a name after its title is kept whole."""
