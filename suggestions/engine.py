@@ -48,6 +48,8 @@ class Candidate:
     speaker_affiliation: str | None = None  # "Taliban", "the Balkh police command"
     frame_start: int | None = None  # the reporting frame ("Zaman said", "According to X,")
     frame_end: int | None = None
+    affiliation_id: int | None = None  # the tracker's actor for speaker_affiliation (review.py)
+    new_actor: bool = False  # a named speaker the tracker does not know: propose an actor
 
     @property
     def fingerprint(self) -> str:
@@ -527,6 +529,8 @@ def _right(text: str, at: int, limit: int) -> tuple[str | None, list[str], int, 
                 measure = "not_evacuated"
         if word == "among":
             measure = measure if rest.startswith(("the", "those")) else None
+        if rest.startswith(("or wounded", "or injured", "or hurt", "or killed", "or dead")):
+            measure = None  # "killed or wounded": neither count alone
         if measure:
             return measure, pop, end, False
     return None, pop, end, False
@@ -646,7 +650,7 @@ def _may_supersede(later: tuple, earlier: tuple, *, later_first: bool) -> bool:
     return not (rf.revision in p.RISING and (ec.value or 0) > (rc.value or 0))
 
 
-def _supersede(figures: list[tuple[Candidate, _Figure, int]]) -> dict[int, int]:
+def _supersede(figures: list[tuple[Candidate, _Figure, int]], headline: int) -> dict[int, int]:
     """For each revised toll, the earlier toll of the same text it supersedes (by list index).
 
     A revision ("the toll rose to 31", "was 21, later 29") supersedes, in this order of preference:
@@ -656,7 +660,7 @@ def _supersede(figures: list[tuple[Candidate, _Figure, int]]) -> dict[int, int]:
     """
     out: dict[int, int] = {}
     for r, (_, rf, r_sentence) in enumerate(figures):
-        if not rf.revision or r_sentence == 0 or rf.part or rf.increment:
+        if not rf.revision or r_sentence == headline or rf.part or rf.increment:
             continue  # a headline states the news, it does not revise it
 
         def fits(e: int, r: int = r) -> bool:
@@ -664,7 +668,7 @@ def _supersede(figures: list[tuple[Candidate, _Figure, int]]) -> dict[int, int]:
 
         same = [e for e in range(r) if figures[e][2] == r_sentence and fits(e)]
         marked = [e for e in range(len(figures)) if figures[e][1].initial and fits(e)]
-        before = [e for e in range(r) if fits(e) and figures[e][2] != 0]
+        before = [e for e in range(r) if fits(e) and figures[e][2] != headline]
         after = [e for e in range(r + 1, len(figures)) if fits(e)]
         for pool, pick in ((same, -1), (marked, 0), (before, -1), (after, 0)):
             if pool:
@@ -950,7 +954,9 @@ def suggest(text: str) -> list[Candidate]:
             )
             tolls.append((candidate, fig, index))
             out.append(candidate)
-    for r, e in _supersede(tolls).items():
+    # A first line without a full stop is a headline: it states the news, it revises nothing.
+    headline = 0 if spans and text[spans[0][1] - 1] not in '.!?"”’' else -1
+    for r, e in _supersede(tolls, headline).items():
         revised = dataclasses.replace(tolls[r][0], supersedes=tolls[e][0].fingerprint)
         out[out.index(tolls[r][0])] = revised
     return out

@@ -124,7 +124,7 @@ LEFT_PHRASES = re.compile(
     r"(?:(?P<toll>\b(?:toll|number\s+of\s+(?:the\s+)?(?:\w+\s+)?(?:dead|deaths|fatalities|people\s+killed)|"
     r"death\s+count|figure)\b[^.;:]{0,100}?(?:\b(?:to|at|of|is|was|be|reached|reaches|now|hit|"
     r"passed|passes|crossed|crosses|exceeded|exceeds|topped|tops|surpassed)\b"
-    r"(?:\s+(?:probably|likely|now|already|officially|initially))?|\btoll))"
+    r"(?:\s+(?:probably|likely|now|already|officially|initially))?)|\btoll)"
     r"|(?P<deaths>\b(?:deaths|lives|death)\s+of|\b(?:dead|deaths|fatalities|killed)\s+(?:at|to)"
     r"|\bamong\s+(?:the\s+dead|those\s+killed)\s+(?:were|was)|\bshot\s+dead)"
     r"|(?P<injured>\bamong\s+(?:the|those)\s+(?:injured|wounded)\s+(?:were|was))"

@@ -164,7 +164,8 @@ def split_title(speaker: str) -> Named:
                     lead.append(w)
                 else:
                     break
-            role = " ".join(title[len(lead) :]) or None
+            role_words = [w for w in title[len(lead) :] if not w.endswith(("'s", "’s"))]
+            role = " ".join(role_words) or None
             affiliation = " ".join(lead).removesuffix("'s").removesuffix("’s") or None
             return Named(name, role, affiliation, "person")
     return Named(speaker, None, None, kind_of(speaker))
