@@ -374,3 +374,15 @@ def test_dev_split_scores_hold():
     assert report.figures.recall >= 0.95 and report.figures.precision >= 0.95
     assert report.speakers.recall >= 0.95 and report.speakers.precision >= 0.95
     assert report.revisions.recall >= 0.9
+
+
+def test_every_quote_and_frame_are_the_documents_own_characters_inside_their_sentence():
+    texts = sorted(DEV.glob("*.txt")) + sorted(DEV.parent.parent.glob("articles/*.txt"))
+    assert len(texts) >= 40
+    for path in texts:
+        text = path.read_text(encoding="utf-8")
+        for c in suggest(text):
+            assert text[c.start : c.end] == c.quote == c.quote.strip(), path.name
+            assert c.sentence_start <= c.start < c.end <= c.sentence_end, path.name
+            if c.frame_start is not None:
+                assert c.sentence_start <= c.frame_start <= c.frame_end <= c.sentence_end
