@@ -105,6 +105,21 @@ def test_kabul_event_page_charts_the_diverging_figures(client, site):
     assert "style=" not in body and "<script" not in body
 
 
+def test_kabul_event_page_marks_only_the_figures_that_diverge_and_what_they_diverge_from(
+    client, site
+):
+    body = client.get(site.kabul.get_absolute_url()).content.decode()
+    rows = body.split('<li class="chart-row ')[1:]
+    marked = [r.split("</p>")[0] for r in rows if r.startswith("bar diverging")]
+    assert len(rows) == 4 and len(marked) == 2
+    around, total = marked
+    assert "around 100 people" in around and "from “some 170 Afghans + 13 American" in around
+    assert "Total from parts" in total and "from “around 100 people”" in total
+    unmarked = [r for r in rows if not r.startswith("bar diverging")]
+    assert any("13 American soldiers" in r for r in unmarked)
+    assert "Number killed (people)" in body and 'class="chart-legend"' in body
+
+
 def test_kunduz_event_page_shows_open_ended_figures_without_divergence(client, site):
     body = client.get(site.kunduz.get_absolute_url()).content.decode()
     assert "at least 46 people" in body and "more than 140" in body
