@@ -96,12 +96,16 @@ def claim_detail(request, slug):
     )
     attributions = comparison.claim_attributions(claim)
     columns = comparison.stance_matrix(attributions)
+    has_figures = any(a.figures.all() for a in attributions)
+    compared = comparison.compare_figures(comparison.claim_figures(claim)) if has_figures else None
     return render(
         request,
         "claims/claim_detail.html",
         {
             "claim": claim,
-            "columns": columns,
+            "columns": [c for c in columns if c.groups],
+            "empty_columns": [c for c in columns if not c.groups],
+            "compared": compared,
             "attribution_count": len(attributions),
             "permalink": reverse("claims:claim", kwargs={"slug": claim.pk}),
             "api_url": f"/api/v1/claims/{claim.pk}/",
