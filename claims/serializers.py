@@ -47,6 +47,7 @@ class EventSerializer(StrictModelSerializer):
             "slug",
             "name",
             "date",
+            "date_precision",
             "place",
             "description",
             "version",
@@ -76,6 +77,7 @@ class FigureSerializer(StrictModelSerializer):
             "value_high",
             "text",
             "as_of",
+            "as_of_precision",
             "interval",
             "superseded_by",
             "version",
@@ -103,6 +105,7 @@ class FigureWriteSerializer(StrictModelSerializer):
             "value_high",
             "text",
             "as_of",
+            "as_of_precision",
             "superseded_by",
             "version",
         ]
