@@ -366,7 +366,10 @@ class ClaimViewSet(CuratedViewSet):
         claim = (
             Claim.objects.filter(pk=claim.pk)
             .prefetch_related(
-                Prefetch("attributions", Attribution.objects.select_related("document__outlet"))
+                Prefetch(
+                    "attributions",
+                    Attribution.objects.select_related("document__outlet", "speaker"),
+                )
             )
             .get()
         )

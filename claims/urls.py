@@ -8,6 +8,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("claims/", pages.claim_list, name="claims"),
     path("claims/<str:slug>/", pages.claim_detail, name="claim"),
+    path("claims/<str:slug>/v/<int:version>/", pages.claim_version, name="claim-version"),
     path("events/", pages.event_list, name="events"),
     path("events/<str:slug>/", pages.event_detail, name="event"),
     path("search/", pages.search, name="search"),
