@@ -213,7 +213,7 @@ def compare_figures(queryset: QuerySet, page: int | str | None = 1) -> EventComp
     found = report.pairs
     # A figure is marked only when its own interval diverges; the parts of a rolled-up total
     # ("13 American soldiers") are not, the total's own bar is.
-    diverging_ids = {i for e in report.diverging if not e.rolled_up for i in e.figure_ids}
+    diverging_ids = report.marked_figure_ids
     diverging_estimates = {
         (e.attribution_id, e.measure, e.population, e.figure_ids) for e in report.diverging
     }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("events/<str:slug>/", pages.event_detail, name="event"),
     path("search/", pages.search, name="search"),
     path("about/", pages.about, name="about"),
+    path("dataset.zip", pages.dataset_download, name="dataset"),
 ]
 
 # Pages of the sources app's records, under its URL namespace ("sources:document"), so the

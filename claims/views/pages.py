@@ -8,13 +8,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from claims import comparison
+from claims import comparison, dataset
 from claims.forms import ClaimFilterForm, EventFilterForm
 from claims.models import Attribution, Claim, Event
 from claims.search import search as run_search
@@ -247,4 +247,14 @@ def about(request):
             "permalink": reverse("claims:about"),
             "api_url": "/api/v1/",
         },
+    )
+
+
+def dataset_download(request):
+    """The public corpus as a zipped Frictionless data package, built first if it is missing."""
+    path = dataset.dataset_path()
+    if not path.exists():
+        dataset.build_dataset(path)
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=path.name, content_type="application/zip"
     )
