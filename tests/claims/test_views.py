@@ -460,3 +460,42 @@ def test_unpublished_versions_cannot_be_cited_anonymously(client, site):
     claim.save()
     assert client.get(f"/claims/{claim.slug}/v/{claim.version}/").status_code == 404
     assert client.get(f"/claims/{claim.slug}/v/999/").status_code == 404
+
+
+def test_an_event_known_to_the_month_shows_its_month_never_date_unknown(client, site):
+    site.kabul.date = date(2021, 8, 1)
+    site.kabul.date_precision = "month"
+    site.kabul.save()
+    page = client.get(site.kabul.get_absolute_url()).content.decode()
+    listing = client.get("/events/").content.decode()
+    for body in (page, listing):
+        assert "August 2021" in body
+    assert "Date unknown" not in page and "2021-08-01" not in page
+
+
+def test_timeline_places_a_relayed_figure_at_the_date_it_counts_and_notes_the_relay(client, site):
+    from claims.models import Figure
+
+    relayed = Figure.objects.filter(event=site.kabul, population="Afghans")
+    relayed.update(as_of=date(2021, 8, 26))
+    body = client.get(site.kabul.get_absolute_url()).content.decode()
+    timeline = body.split('id="timeline-heading"')[1]
+    day = timeline.split('<h3 class="day">2021-08-26</h3>')[1].split("</ul>")[0]
+    assert "some 170 Afghans" in day and "reported 2023-04-29" in day
+
+
+def test_timeline_lists_a_later_report_of_the_same_figure_as_a_repeat(client):
+    event = EventFactory()
+    claim = ClaimFactory(event=event)
+    first = AttributionFactory(claim=claim, document=DocumentFactory(published=date(2021, 10, 9)))
+    later = AttributionFactory(
+        claim=claim,
+        document=DocumentFactory(published=date(2022, 3, 1), outlet__name="Later Outlet"),
+    )
+    FigureFactory(attribution=first, event=event)
+    FigureFactory(attribution=later, event=event)
+    body = client.get(event.get_absolute_url()).content.decode()
+    timeline = body.split('id="timeline-heading"')[1]
+    assert '<h3 class="day">2021-10-09</h3>' in timeline
+    assert '<h3 class="day">2022-03-01</h3>' not in timeline
+    assert "Repeated 2022-03-01" in timeline and "Later Outlet" in timeline
