@@ -1,4 +1,4 @@
-"""Dates as precise as the source: a day, a month or only a year. Plain Python, no Django models.
+"""Dates as precise as the source: a day, a month or only a year. No database access.
 
 A date known only to the month is stored as the first of that month with precision "month", and
 shown as "August 2021", never as a day the source does not give and never as "date unknown".
