@@ -53,6 +53,7 @@ from claims.serializers import (
 )
 from claims.services import attribution_origins
 from sources import api as source_api
+from sources import dates
 from sources.models import Actor, Document, Outlet
 from sources.serializers import OriginSerializer
 
@@ -161,9 +162,47 @@ class EventViewSet(CuratedViewSet):
             figures = figures.published()
         figures = list(figures.order_by("measure", "population", "low", "pk"))
         origins = attribution_origins({f.attribution_id: f.attribution for f in figures}.values())
+        if getattr(request.accepted_renderer, "format", None) == "csv":
+            return Response(figure_rows(figures, origins))
         return Response(
             {"event": {"id": event.pk, "name": event.name}, "groups": compare(figures, origins)}
         )
+
+
+def figure_rows(figures: list[Figure], origins: dict) -> list[dict]:
+    """One plain row per figure for CSV: numbers, words and ISO dates, nothing nested."""
+    diverging = intervals.find_divergences((f.fact() for f in figures), limit=0).marked_figure_ids
+    rows = []
+    for f in figures:
+        a = f.attribution
+        document = a.document
+        rows.append(
+            {
+                "figure": f.pk,
+                "claim": a.claim_id,
+                "attribution": a.pk,
+                "measure": f.measure,
+                "population": f.population,
+                "qualifier": f.qualifier,
+                "value": f.value,
+                "value_high": f.value_high,
+                "text": f.text,
+                "low": None if f.low is None else round(f.low, 2),
+                "high": None if f.high is None else round(f.high, 2),
+                "as_of": dates.iso(f.as_of, f.as_of_precision),
+                "speaker": a.speaker.name if a.speaker_id else "",
+                "voice": a.voice,
+                "stance": a.stance,
+                "via": a.via.name if a.via_id else "",
+                "outlet": document.outlet.name if document.outlet_id else "",
+                "origin": origins[a.pk][1],
+                "document": document.pk,
+                "document_published": dates.iso(document.published, document.published_precision),
+                "diverging": f.pk in diverging,
+                "superseded_by": f.superseded_by_id,
+            }
+        )
+    return rows
 
 
 def _estimate(est: intervals.Estimate) -> dict:
@@ -179,7 +218,7 @@ def _estimate(est: intervals.Estimate) -> dict:
 def compare(figures: list[Figure], origins: dict) -> list[dict]:
     """Group figures by (measure, population) with their envelope and divergences."""
     found = intervals.find_divergences((f.fact() for f in figures), limit=DIVERGENCES_LISTED)
-    diverging = found.figure_ids
+    diverging = found.marked_figure_ids
     counts: dict[tuple, int] = defaultdict(int)
     for (_event, measure, population), n in found.counts.items():
         counts[(measure, population)] += n
@@ -366,7 +405,10 @@ class ClaimViewSet(CuratedViewSet):
         claim = (
             Claim.objects.filter(pk=claim.pk)
             .prefetch_related(
-                Prefetch("attributions", Attribution.objects.select_related("document__outlet"))
+                Prefetch(
+                    "attributions",
+                    Attribution.objects.select_related("document__outlet", "speaker"),
+                )
             )
             .get()
         )

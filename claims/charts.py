@@ -1,8 +1,11 @@
-"""Geometry of the interval chart on event pages. Plain Python, no Django.
+"""Geometry of the interval charts on event and claim pages. Plain Python, no Django.
 
-Each reported figure is one horizontal bar from its low to its high bound on an axis shared by
-every bar of the chart; an open-ended figure ("at least 46") runs to the right edge and ends in an
-arrow. The template draws the SVG from these numbers, so the page needs no script.
+Each reported figure is one row: its label in full (HTML text that wraps, so nothing is cut off)
+and a bar from its low to its high bound on an axis shared by every row of the chart; an
+open-ended figure ("at least 46") runs to the right edge and ends in an arrow. The bars are drawn
+in thin SVG strips of PLOT_WIDTH units that stretch to the width of their box, so the chart reads
+the same at 1366 px (label beside bar) and at 390 px (label above bar). The page needs no script
+and no inline style: tick labels sit at fixed fifths of the axis, placed by CSS classes.
 """
 
 import math
@@ -11,16 +14,12 @@ from dataclasses import dataclass
 
 from claims.intervals import INF, Interval
 
-WIDTH = 760
-LABEL_WIDTH = 290
-MARKER_X = LABEL_WIDTH + 6  # the "diverges" word sits between the labels and the plot
-PLOT_LEFT = LABEL_WIDTH + 86
-PLOT_RIGHT = WIDTH - 16
-ROW_HEIGHT = 28
-BAR_HEIGHT = 14
-TOP = 10
-AXIS_HEIGHT = 34
+PLOT_WIDTH = 1000  # viewBox units of every strip; the strip stretches to its box
+STRIP_HEIGHT = 20
+BAR_HEIGHT = 12
+ARROW = 14  # length of the arrow head of an open-ended bar
 MIN_BAR = 4  # an exact figure still shows as a visible tick
+TICKS = 5  # intervals between tick marks: ticks sit at 0, 1/5, ... 5/5 of the axis
 
 
 @dataclass(frozen=True)
@@ -31,15 +30,13 @@ class BarInput:
     superseded: bool = False
     rolled_up: bool = False
     detail: str = ""  # the full description, for the bar's <title>
+    diverges_from: tuple[str, ...] = ()  # the figures it cannot agree with, in words
 
 
 @dataclass(frozen=True)
 class Bar:
     label: str
     detail: str
-    y: float  # top of the row
-    bar_y: float
-    text_y: float
     x: float
     width: float
     open_ended: bool
@@ -48,6 +45,7 @@ class Bar:
     superseded: bool
     rolled_up: bool
     range_text: str
+    diverges_from: tuple[str, ...]
 
     @property
     def css(self) -> str:
@@ -60,28 +58,38 @@ class Bar:
             parts.append("rolled-up")
         return " ".join(parts)
 
+    @property
+    def bar_y(self) -> float:
+        return (STRIP_HEIGHT - BAR_HEIGHT) / 2
+
 
 @dataclass(frozen=True)
 class Tick:
+    index: int  # 0..TICKS: which fifth of the axis, for the CSS class that places its label
     x: float
     label: str
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    css: str
+    label: str
+
+    @property
+    def open_ended(self) -> bool:
+        return "open-ended" in self.css
 
 
 @dataclass(frozen=True)
 class Chart:
     bars: list[Bar]
     ticks: list[Tick]
-    width: int
-    height: float
-    plot_left: int
-    plot_right: int
-    axis_y: float
     axis_max: float
-    marker_x: int = MARKER_X
-
-    @property
-    def tick_y(self) -> float:
-        return self.axis_y + 16
+    axis_title: str
+    legend: list[LegendEntry]
+    width: int = PLOT_WIDTH
+    strip_height: int = STRIP_HEIGHT
+    bar_height: int = BAR_HEIGHT
 
 
 def nice_max(value: float) -> float:
@@ -99,45 +107,75 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def _shorten(label: str, limit: int = 44) -> str:
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+def whole(interval: Interval) -> tuple[int, int | None]:
+    """The interval in whole people: the low end rounded up, the high end down (None if open)."""
+    low = math.ceil(interval.low - 1e-9)
+    if interval.high == INF:
+        return low, None
+    return low, max(low, math.floor(interval.high + 1e-9))
 
 
-def build(rows: Sequence[BarInput]) -> Chart:
+def range_words(interval: Interval) -> str:
+    """The range a figure admits, in words and whole people: "85 to 115", "at least 158", "13"."""
+    low, high = whole(interval)
+    if high is None:
+        return f"at least {low}"
+    if low == high:
+        return str(low)
+    if low == 0:
+        return f"at most {high}"
+    return f"{low} to {high}"
+
+
+def axis_title(measure_label: str) -> str:
+    """The axis title with its unit: "Number killed (people)"."""
+    word = measure_label.lower()
+    if word == "attackers":
+        return "Number of attackers (people)"
+    if word == "other":
+        return "Number counted (people)"
+    return f"Number {word} (people)"
+
+
+def _legend(rows: Sequence[BarInput]) -> list[LegendEntry]:
+    entries = [LegendEntry("bar", "Range a reported figure admits")]
+    if any(r.interval.high == INF for r in rows):
+        entries.append(LegendEntry("bar open-ended", "Arrow: no upper bound (“at least”)"))
+    if any(r.rolled_up for r in rows):
+        entries.append(LegendEntry("bar rolled-up", "Total implied by parts counted together"))
+    if any(r.diverging for r in rows):
+        entries.append(LegendEntry("bar diverging", "≠ Diverges: cannot overlap another source"))
+    if any(r.superseded for r in rows):
+        entries.append(LegendEntry("bar superseded", "Superseded by a later count"))
+    return entries
+
+
+def build(rows: Sequence[BarInput], measure_label: str = "Killed") -> Chart:
     """Lay out one bar per row on a shared axis from 0 to a round number above every finite bound."""
     finite = [b for r in rows for b in (r.interval.low, r.interval.high) if b != INF]
     top = max(finite, default=1)
     # Leave room to the right of the largest bound so open-ended bars visibly run past it.
     axis_max = nice_max(top * 1.15)
-    span = PLOT_RIGHT - PLOT_LEFT
 
     def x_of(v: float) -> float:
-        return PLOT_LEFT + span * min(v, axis_max) / axis_max
+        return PLOT_WIDTH * min(v, axis_max) / axis_max
 
     bars = []
-    for i, row in enumerate(rows):
-        y = TOP + i * ROW_HEIGHT
-        bar_y = y + (ROW_HEIGHT - BAR_HEIGHT) / 2
+    for row in rows:
         x0 = x_of(row.interval.low)
         open_ended = row.interval.high == INF
-        x1 = PLOT_RIGHT - 8 if open_ended else x_of(row.interval.high)
+        x1 = PLOT_WIDTH - ARROW if open_ended else x_of(row.interval.high)
         width = max(MIN_BAR, x1 - x0)
-        if x0 + width > PLOT_RIGHT:
-            x0 = PLOT_RIGHT - width
+        if x0 + width > PLOT_WIDTH:
+            x0 = PLOT_WIDTH - width
         arrow = ""
         if open_ended:
-            tip = PLOT_RIGHT
-            arrow = (
-                f"{x0 + width:.1f},{bar_y - 3:.1f} {tip:.1f},{bar_y + BAR_HEIGHT / 2:.1f} "
-                f"{x0 + width:.1f},{bar_y + BAR_HEIGHT + 3:.1f}"
-            )
+            end = x0 + width
+            arrow = f"{end:.1f},1 {PLOT_WIDTH},{STRIP_HEIGHT / 2:.1f} {end:.1f},{STRIP_HEIGHT - 1}"
         bars.append(
             Bar(
-                label=_shorten(row.label),
+                label=row.label,
                 detail=row.detail or row.label,
-                y=y,
-                bar_y=bar_y,
-                text_y=y + ROW_HEIGHT / 2 + 4,
                 x=round(x0, 1),
                 width=round(width, 1),
                 open_ended=open_ended,
@@ -145,20 +183,18 @@ def build(rows: Sequence[BarInput]) -> Chart:
                 diverging=row.diverging,
                 superseded=row.superseded,
                 rolled_up=row.rolled_up,
-                range_text=str(row.interval),
+                range_text=range_words(row.interval),
+                diverges_from=row.diverges_from,
             )
         )
-    axis_y = TOP + len(rows) * ROW_HEIGHT + 4
     ticks = [
-        Tick(x=round(x_of(axis_max * k / 5), 1), label=_fmt(axis_max * k / 5)) for k in range(6)
+        Tick(index=k, x=round(x_of(axis_max * k / TICKS), 1), label=_fmt(axis_max * k / TICKS))
+        for k in range(TICKS + 1)
     ]
     return Chart(
         bars=bars,
         ticks=ticks,
-        width=WIDTH,
-        height=axis_y + AXIS_HEIGHT,
-        plot_left=PLOT_LEFT,
-        plot_right=PLOT_RIGHT,
-        axis_y=axis_y,
         axis_max=axis_max,
+        axis_title=axis_title(measure_label),
+        legend=_legend(rows),
     )

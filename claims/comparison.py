@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from claims import charts, intervals
 from claims.models import Attribution, Claim, Event, Figure
 from claims.services import attribution_origins
+from sources import dates
 
 
 def speaker_label(a: Attribution, origin_label: str) -> str:
@@ -57,11 +58,37 @@ class FigureRow:
     speaker: str
     origin: str
     diverging: bool
-    on: date | None
+    on: date | None  # the date the figure refers to: as-of, else said, else first reported
+    on_precision: str = dates.DatePrecision.DAY
+    diverges_from: tuple[str, ...] = ()
+    repeats: list["FigureRow"] = field(default_factory=list)  # later reports of the same figure
 
     @property
     def written(self) -> str:
         return written(self.figure)
+
+    @property
+    def on_display(self) -> str:
+        return dates.display(self.on, self.on_precision)
+
+    @property
+    def reported(self) -> date | None:
+        """When the document that carries it was published."""
+        return self.attribution.document.published
+
+    @property
+    def reported_display(self) -> str:
+        document = self.attribution.document
+        return dates.display(document.published, document.published_precision)
+
+    @property
+    def reported_later(self) -> bool:
+        """True when the document came out after the date the figure refers to (a relay)."""
+        return bool(self.on and self.reported and self.reported > self.on)
+
+    @property
+    def interval_words(self) -> str:
+        return charts.range_words(self.figure.interval())
 
 
 @dataclass
@@ -73,10 +100,17 @@ class FigureGroup:
 
 
 @dataclass
+class TimelineDay:
+    on: date | None
+    label: str  # the date as precisely as known, or "Undated"
+    rows: list[FigureRow]
+
+
+@dataclass
 class EventComparison:
     groups: list[FigureGroup]
     charts: list[tuple[str, charts.Chart]]  # (measure label, chart)
-    timeline: list[tuple[date | None, list[FigureRow]]]
+    timeline: list[TimelineDay]
     divergences: list[tuple[str, str, str, str]]  # measure, population, side a, side b
     divergence_count: int = 0  # every diverging pair; `divergences` lists the widest apart
     page: Page | None = None  # the page of figures shown (all of them on one page, usually)
@@ -104,6 +138,10 @@ def event_figures(event: Event, claims) -> QuerySet:
     return Figure.objects.filter(event=event, attribution__claim__in=claims).order_by(*ORDER)
 
 
+def claim_figures(claim: Claim) -> QuerySet:
+    return Figure.objects.filter(attribution__claim=claim).order_by(*ORDER)
+
+
 def _facts(figures: QuerySet) -> list[intervals.FigureFact]:
     """Every figure as a FigureFact, from one narrow query (no model instances)."""
     columns = ("pk", "attribution_id", "event_id", "measure", "population", "low", "high")
@@ -116,19 +154,69 @@ def _facts(figures: QuerySet) -> list[intervals.FigureFact]:
     return facts
 
 
+def _placed(f: Figure, a: Attribution) -> tuple[date | None, str]:
+    """Where a figure sits in time: the date it refers to, else when its speaker said it, else
+    when it was first reported; with the precision of that date."""
+    if f.as_of:
+        return f.as_of, f.as_of_precision
+    if a.stated_on:
+        return a.stated_on, dates.DatePrecision.DAY
+    return a.document.published, a.document.published_precision
+
+
+def _same_figure(row: FigureRow) -> tuple:
+    f = row.figure
+    return (
+        f.measure,
+        intervals.normalise_population(f.population),
+        f.qualifier,
+        f.value,
+        f.value_high,
+    )
+
+
+def _timeline(rows: list[FigureRow]) -> list[TimelineDay]:
+    """Each figure at the date it refers to; a later report of the same figure is shown as a
+    repeat under the first, not as a new point in time."""
+    first: dict[tuple, FigureRow] = {}
+    placed: list[FigureRow] = []
+    for row in sorted(rows, key=lambda r: (r.on is None, r.on or date.min, r.figure.pk)):
+        key = _same_figure(row)
+        if row.on is not None and key in first:
+            first[key].repeats.append(row)
+            continue
+        first.setdefault(key, row)
+        placed.append(row)
+    days: dict[tuple, TimelineDay] = {}
+    for row in placed:
+        k = (row.on, row.on_precision)
+        if k not in days:
+            days[k] = TimelineDay(row.on, row.on_display or "Undated", [])
+        days[k].rows.append(row)
+    return list(days.values())
+
+
 def compare_event(event: Event, claims, page: int | str | None = 1) -> EventComparison:
     """Group the event's figures by measure and population, chart them, and find divergences.
 
     Divergences are found among every figure; the groups, charts and timeline show one page of
     FIGURES_PER_PAGE figures, in (measure, population, low) order.
     """
-    queryset = event_figures(event, claims)
+    return compare_figures(event_figures(event, claims), page)
+
+
+def compare_figures(queryset: QuerySet, page: int | str | None = 1) -> EventComparison:
+    """compare_event for any set of figures (an event's, one claim's)."""
     all_facts = _facts(queryset)
     figures_page = Paginator(all_facts, FIGURES_PER_PAGE).get_page(page)
     report = intervals.find_divergences(all_facts, limit=DIVERGENCES_LISTED)
     found = report.pairs
-    diverging_ids = report.figure_ids
-    diverging_estimates = {(e.attribution_id, e.measure, e.population) for e in report.diverging}
+    # A figure is marked only when its own interval diverges; the parts of a rolled-up total
+    # ("13 American soldiers") are not, the total's own bar is.
+    diverging_ids = report.marked_figure_ids
+    diverging_estimates = {
+        (e.attribution_id, e.measure, e.population, e.figure_ids) for e in report.diverging
+    }
     shown = {f.id for f in figures_page}
     named = {i for d in found for est in (d.a, d.b) for i in est.figure_ids}
     loaded = {
@@ -146,24 +234,49 @@ def compare_event(event: Event, claims, page: int | str | None = 1) -> EventComp
     attributions = {f.attribution_id: f.attribution for f in loaded.values()}
     origins = attribution_origins(attributions.values())
 
+    def side(est: intervals.Estimate) -> str:
+        a = attributions[est.attribution_id]
+        speaker = speaker_label(a, origins[a.pk][1])
+        parts = " + ".join(described(loaded[i]) for i in est.figure_ids)
+        total = "a total of " if est.rolled_up else ""
+        return f"“{parts}” ({speaker}): {total}{charts.range_words(est.interval)}"
+
+    # What each estimate diverges from, in words, from the listed pairs.
+    against: dict[tuple, list[str]] = defaultdict(list)
+    pairs = []
+    for d in found:
+        sides = [side(d.a), side(d.b)]
+        for est, other in ((d.a, sides[1]), (d.b, sides[0])):
+            against[(est.attribution_id, est.measure, est.population, est.figure_ids)].append(other)
+        pairs.append((Figure.Measure(d.measure).label, d.population, sides[0], sides[1]))
+
+    def diverges_from(key: tuple) -> tuple[str, ...]:
+        if key not in diverging_estimates:
+            return ()
+        return tuple(against.get(key) or ["another source's figure"])
+
     rows_by_figure: dict[int, FigureRow] = {}
     groups: dict[tuple[str, str], FigureGroup] = {}
     for f in figures:
         a = f.attribution
         origin = origins[a.pk][1]
+        on, precision = _placed(f, a)
+        key = (a.pk, f.measure, intervals.normalise_population(f.population), (f.pk,))
         row = FigureRow(
             figure=f,
             attribution=a,
             speaker=speaker_label(a, origin),
             origin=origin,
             diverging=f.pk in diverging_ids,
-            on=f.as_of or a.stated_on or a.document.published,
+            on=on,
+            on_precision=precision,
+            diverges_from=diverges_from(key) if f.pk in diverging_ids else (),
         )
         rows_by_figure[f.pk] = row
-        key = (f.measure, f.population)
-        if key not in groups:
-            groups[key] = FigureGroup(f.measure, f.get_measure_display(), f.population)
-        groups[key].rows.append(row)
+        group_key = (f.measure, f.population)
+        if group_key not in groups:
+            groups[group_key] = FigureGroup(f.measure, f.get_measure_display(), f.population)
+        groups[group_key].rows.append(row)
 
     # One chart per measure: every figure of that measure, plus the totals rolled up from parts.
     by_measure: dict[str, list[charts.BarInput]] = defaultdict(list)
@@ -180,6 +293,7 @@ def compare_event(event: Event, claims, page: int | str | None = 1) -> EventComp
                 diverging=row.diverging,
                 superseded=f.superseded_by_id is not None,
                 detail=f"{as_written}: {row.speaker}; origin {row.origin}{flag}",
+                diverges_from=row.diverges_from,
             )
         )
     for est in intervals.estimates(all_facts):
@@ -189,36 +303,23 @@ def compare_event(event: Event, claims, page: int | str | None = 1) -> EventComp
         a = attributions[est.attribution_id]
         speaker = speaker_label(a, origins[a.pk][1])
         parts = " + ".join(described(rows_by_figure[i].figure) for i in est.figure_ids)
+        key = (est.attribution_id, est.measure, est.population, est.figure_ids)
         by_measure[est.measure].append(
             charts.BarInput(
-                label=f"total from parts ({parts}) — {speaker}",
+                label=f"Total from parts ({parts}) — {speaker}",
                 interval=est.interval,
-                diverging=(est.attribution_id, est.measure, est.population) in diverging_estimates,
+                diverging=key in diverging_estimates,
                 rolled_up=True,
                 detail=f"Total implied by {parts}: {speaker}",
+                diverges_from=diverges_from(key),
             )
         )
-    chart_list = [(labels[m], charts.build(bars)) for m, bars in by_measure.items()]
-
-    timeline: dict[date | None, list[FigureRow]] = defaultdict(list)
-    for row in rows_by_figure.values():
-        timeline[row.on].append(row)
-    ordered = sorted(timeline.items(), key=lambda kv: (kv[0] is None, kv[0] or date.min))
-
-    pairs = []
-    for d in found:
-        sides = []
-        for est in (d.a, d.b):
-            a = attributions[est.attribution_id]
-            speaker = speaker_label(a, origins[a.pk][1])
-            parts = " + ".join(described(loaded[i]) for i in est.figure_ids)
-            sides.append(f"“{parts}” ({speaker}): {est.interval}")
-        pairs.append((Figure.Measure(d.measure).label, d.population, sides[0], sides[1]))
+    chart_list = [(labels[m], charts.build(bars, labels[m])) for m, bars in by_measure.items()]
 
     return EventComparison(
         groups=list(groups.values()),
         charts=chart_list,
-        timeline=ordered,
+        timeline=_timeline(list(rows_by_figure.values())),
         divergences=pairs,
         divergence_count=report.total,
         page=figures_page,

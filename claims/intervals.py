@@ -182,6 +182,12 @@ class DivergenceReport:
     def figure_ids(self) -> set[int]:
         return {i for est in self.diverging for i in est.figure_ids}
 
+    @property
+    def marked_figure_ids(self) -> set[int]:
+        """Figures whose own interval diverges: the parts of a rolled-up total that diverges
+        ("13 American soldiers" in 170 + 13) are not marked; the total is."""
+        return {i for est in self.diverging if not est.rolled_up for i in est.figure_ids}
+
 
 def _count_disjoint(ests: list[Estimate]) -> int:
     """Unordered pairs with disjoint intervals: for each a, the b lying wholly above it."""

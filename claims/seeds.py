@@ -6,6 +6,7 @@ changes nothing: every record is looked up by its natural key (slug, file hash, 
 updated only when a curated field differs.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,9 +17,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.models import Attribution, Claim, Event, Figure, Tag
+from sources.dates import DatePrecision
 from sources.models import Actor, ActorAlias, Document, Outlet, content_hash
 
 CURATION_FILE = "curation.yaml"
+
+# Editors' shorthand that must not reach a public page ("seed 003", "seed 001's list").
+INTERNAL_NOTE = re.compile(r"\bseeds? ?0\d\d\b", re.IGNORECASE)
+# A placeholder for a number in a claim's words ("killed N people"): say "the death toll of".
+PLACEHOLDER = re.compile(r"\bN\b")
+# A quote that reports a claim of responsibility ("was claimed by IS-K"): its claimant speaks.
+CLAIM_OF_RESPONSIBILITY = re.compile(
+    r"\bclaim(?:ed|ing) (?:by|responsibility)\b|\bresponsibility\b.*\bclaimed\b", re.IGNORECASE
+)
+# Fields shown on public pages (attribution notes and document notes are for editors only).
+PUBLIC_FIELDS = {
+    "outlet": ("name", "notes"),
+    "actor": ("name", "description"),
+    "document": ("title", "date_note", "notes"),
+    "event": ("name", "description", "place"),
+    "claim": ("text", "verdict_note"),
+}
 
 
 class SeedError(Exception):
@@ -57,6 +76,23 @@ class _Loader:
 
     def fail(self, entry: str, problem: str):
         raise SeedError(f"{self.path}: {entry}: {problem}")
+
+    def check_public(self, kind: str, item: dict, entry: str) -> None:
+        """Refuse editors' internal shorthand in text that public pages show."""
+        for name in PUBLIC_FIELDS[kind]:
+            value = item.get(name) or ""
+            if found := INTERNAL_NOTE.search(value):
+                self.fail(
+                    entry,
+                    f"{name} mentions “{found.group()}”, an editors' note; "
+                    "name the document as a reader knows it",
+                )
+
+    def precision(self, item: dict, key: str, entry: str) -> str:
+        value = item.get(key) or DatePrecision.DAY
+        if value not in DatePrecision.values:
+            self.fail(entry, f"{key} must be one of {', '.join(DatePrecision.values)}")
+        return value
 
     def upsert(self, model, entry: str, lookup: dict, values: dict):
         """Create the record, or update the fields that differ; validate either way."""
@@ -103,6 +139,7 @@ class _Loader:
     def load_outlets(self, entries) -> None:
         for item in entries:
             entry = f"outlet “{item.get('slug')}”"
+            self.check_public("outlet", item, entry)
             self.outlets[item["slug"]] = self.upsert(
                 Outlet,
                 entry,
@@ -119,6 +156,7 @@ class _Loader:
     def load_actors(self, entries) -> None:
         for item in entries:  # first pass: the actors, so affiliations can point forward
             entry = f"actor “{item.get('slug')}”"
+            self.check_public("actor", item, entry)
             self.actors[item["slug"]] = self.upsert(
                 Actor,
                 entry,
@@ -150,6 +188,7 @@ class _Loader:
         for item in entries:
             name = item.get("file")
             entry = f"document “{name}”"
+            self.check_public("document", item, entry)
             text_path = self.folder / (name or "")
             if not name or not text_path.is_file():
                 self.fail(entry, "the text file does not exist")
@@ -171,6 +210,9 @@ class _Loader:
                     ),
                     "url": item.get("url") or "",
                     "published": published,
+                    "published_precision": self.precision(item, "published_precision", entry),
+                    "archive_url": item.get("archive_url") or "",
+                    "archived_on": item.get("archived_on"),
                     "date_note": item.get("date_note") or "",
                     "byline": item.get("byline") or "",
                     "language": item.get("language") or "en",
@@ -190,6 +232,7 @@ class _Loader:
     def load_events(self, entries) -> None:
         for item in entries:
             entry = f"event “{item.get('slug')}”"
+            self.check_public("event", item, entry)
             self.events[item["slug"]] = self.upsert(
                 Event,
                 entry,
@@ -197,6 +240,7 @@ class _Loader:
                 {
                     "name": item["name"],
                     "date": item.get("date"),
+                    "date_precision": self.precision(item, "date_precision", entry),
                     "place": item.get("place") or "",
                     "description": item.get("description") or "",
                 },
@@ -205,6 +249,13 @@ class _Loader:
     def load_claims(self, entries) -> None:
         for item in entries:
             entry = f"claim “{item.get('slug')}”"
+            self.check_public("claim", item, entry)
+            if PLACEHOLDER.search(item.get("text") or ""):
+                self.fail(
+                    entry,
+                    "the claim's words hold an “N” placeholder; name the count "
+                    "(“The death toll of …”) and put the numbers in figures",
+                )
             claim = self.upsert(
                 Claim,
                 entry,
@@ -225,6 +276,15 @@ class _Loader:
             if {t.pk for t in tags} != set(claim.tags.values_list("pk", flat=True)):
                 claim.tags.set(tags)
             for n, att in enumerate(item.get("attributions") or [], start=1):
+                if (
+                    "responsibility" in (item.get("tags") or [])
+                    and CLAIM_OF_RESPONSIBILITY.search(att.get("quote") or "")
+                    and not att.get("speaker")
+                ):
+                    self.fail(
+                        f"{entry}, attribution {n}",
+                        "it reports a claim of responsibility: record the claimant as speaker",
+                    )
                 self.load_attribution(claim, att, f"{entry}, attribution {n}")
 
     def load_attribution(self, claim: Claim, item: dict, entry: str) -> None:
@@ -288,6 +348,7 @@ class _Loader:
                     "value": fig.get("value"),
                     "value_high": fig.get("value_high"),
                     "as_of": fig.get("as_of"),
+                    "as_of_precision": self.precision(fig, "as_of_precision", fentry),
                     "text": fig.get("text") or "",
                 },
             )

@@ -5,6 +5,8 @@ and passed in the serializer context as `origins`, so a page of claims costs the
 queries whatever its size.
 """
 
+from datetime import date
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -47,6 +49,7 @@ class EventSerializer(StrictModelSerializer):
             "slug",
             "name",
             "date",
+            "date_precision",
             "place",
             "description",
             "version",
@@ -76,6 +79,7 @@ class FigureSerializer(StrictModelSerializer):
             "value_high",
             "text",
             "as_of",
+            "as_of_precision",
             "interval",
             "superseded_by",
             "version",
@@ -103,6 +107,7 @@ class FigureWriteSerializer(StrictModelSerializer):
             "value_high",
             "text",
             "as_of",
+            "as_of_precision",
             "superseded_by",
             "version",
         ]
@@ -445,14 +450,33 @@ def short_text(text: str, limit: int = CLAIM_REVIEWED_MAX) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def claim_review(claim: Claim, request, author_name: str) -> dict:
-    """The claim as schema.org ClaimReview JSON-LD: one appearance per cited document."""
+def claimant(attributions) -> dict | None:
+    """Who made the claim, as a schema.org Person or Organization: the speaker of the earliest
+    supporting statement, else the outlet that stated it in its own voice."""
+    supporting = [a for a in attributions if a.stance == Attribution.Stance.SUPPORTS]
+    supporting.sort(key=lambda a: (a.stated_on or a.document.published or date.max, a.pk))
+    for a in supporting:
+        if a.speaker_id:
+            kind = "Person" if a.speaker.kind == "person" else "Organization"
+            return {"@type": kind, "name": a.speaker.name}
+        if a.document.outlet_id:
+            return {"@type": "Organization", "name": a.document.outlet.name}
+    return None
+
+
+def claim_review(claim: Claim, request, author_name: str, attributions=None) -> dict:
+    """The claim as schema.org ClaimReview JSON-LD: one appearance per cited document.
+
+    `attributions`, when given, are the claim's attributions with speaker and document__outlet
+    already joined (the claim page has them), so no further query is made.
+    """
+    attributions = claim.attributions.all() if attributions is None else attributions
 
     def absolute(path: str) -> str:
         return request.build_absolute_uri(path)
 
     documents = {}
-    for attribution in claim.attributions.all():
+    for attribution in attributions:
         document = attribution.document
         documents.setdefault(document.pk, document)
     appearances = []
@@ -469,6 +493,8 @@ def claim_review(claim: Claim, request, author_name: str) -> dict:
         appearances.append(work)
     dates = [d.published for d in documents.values() if d.published]
     item = {"@type": "Claim", "name": claim.text, "appearance": appearances}
+    if who := claimant(attributions):
+        item["author"] = who
     if dates:
         item["datePublished"] = min(dates).isoformat()
     published = claim.published_at or claim.updated_at

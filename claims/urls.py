@@ -8,10 +8,12 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("claims/", pages.claim_list, name="claims"),
     path("claims/<str:slug>/", pages.claim_detail, name="claim"),
+    path("claims/<str:slug>/v/<int:version>/", pages.claim_version, name="claim-version"),
     path("events/", pages.event_list, name="events"),
     path("events/<str:slug>/", pages.event_detail, name="event"),
     path("search/", pages.search, name="search"),
     path("about/", pages.about, name="about"),
+    path("dataset.zip", pages.dataset_download, name="dataset"),
 ]
 
 # Pages of the sources app's records, under its URL namespace ("sources:document"), so the

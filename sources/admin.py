@@ -31,7 +31,20 @@ class DocumentAdmin(CuratedAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "outlet", "url", "published", "date_note", "byline"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "outlet",
+                    "published",
+                    "published_precision",
+                    "date_note",
+                    "byline",
+                ]
+            },
+        ),
+        ("Source address", {"fields": ["url", "archive_url", "archived_on"]}),
         ("Copies", {"fields": ["derived_from", "origin_outlet"]}),
         ("Text", {"fields": ["language", "text", "notes"]}),
         ("Record", {"fields": ["content_hash", "version", "created_at", "updated_at"]}),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from sources import dates
 from sources.quotes import QuoteError, find_quote
 
 
@@ -122,6 +123,16 @@ class Document(Curated):
     published = models.DateField(
         null=True, blank=True, help_text="Publication date, empty when unknown."
     )
+    published_precision = dates.precision_field("the publication date")
+    archive_url = models.URLField(
+        max_length=1000,
+        blank=True,
+        help_text="An archived copy (Wayback Machine, archive.today), so the source can be checked "
+        "after it changes or disappears.",
+    )
+    archived_on = models.DateField(
+        null=True, blank=True, help_text="When the archived copy was captured."
+    )
     date_note = models.TextField(
         blank=True,
         help_text="How the date was read or narrowed from the text, or why it is unknown.",
@@ -163,6 +174,10 @@ class Document(Curated):
             models.CheckConstraint(
                 condition=~models.Q(derived_from=models.F("id")), name="document_not_own_source"
             ),
+            models.CheckConstraint(
+                condition=models.Q(published_precision__in=dates.DatePrecision.values),
+                name="document_published_precision_valid",
+            ),
         ]
         indexes = [
             # Documents by outlet, newest first (outlet pages, ?outlet= filters).
@@ -176,6 +191,11 @@ class Document(Curated):
 
     def get_absolute_url(self) -> str:
         return reverse("sources:document", kwargs={"pk": self.pk})
+
+    @property
+    def published_display(self) -> str:
+        """The publication date as precisely as it is known ("April 2023"), or ""."""
+        return dates.display(self.published, self.published_precision)
 
     def clean(self) -> None:
         super().clean()

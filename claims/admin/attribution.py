@@ -21,6 +21,7 @@ FIGURE_FIELDS = [
     "value_high",
     "text",
     "as_of",
+    "as_of_precision",
     "event",
     "superseded_by",
 ]

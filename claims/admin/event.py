@@ -6,7 +6,7 @@ from curation.admin import CuratedAdmin
 
 @admin.register(Event)
 class EventAdmin(CuratedAdmin):
-    list_display = ["name", "date", "place", "updated_at"]
+    list_display = ["name", "date", "date_precision", "place", "updated_at"]
     list_filter = [("date", admin.EmptyFieldListFilter), "place"]
     search_fields = ["name", "slug", "place", "description"]
     date_hierarchy = "date"

@@ -7,6 +7,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claims import intervals
+from sources import dates
 from sources.models import Curated
 from sources.quotes import QuoteError, find_quote, short
 
@@ -324,6 +325,7 @@ class Figure(Curated):
     )
     text = models.CharField(max_length=300, blank=True, help_text="The figure as written.")
     as_of = models.DateField(null=True, blank=True, help_text="The date the count refers to.")
+    as_of_precision = dates.precision_field("the as-of date")
     superseded_by = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -367,6 +369,10 @@ class Figure(Curated):
             ),
             models.CheckConstraint(
                 condition=~models.Q(superseded_by=models.F("id")), name="figure_not_own_update"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(as_of_precision__in=dates.DatePrecision.values),
+                name="figure_as_of_precision_valid",
             ),
         ]
         indexes = [

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from sources import dates
 from sources.models import Curated
 
 
@@ -20,6 +21,7 @@ class Event(Curated):
     )
     slug = models.SlugField(max_length=200, unique=True)
     date = models.DateField(null=True, blank=True, help_text="When it happened, if known.")
+    date_precision = dates.precision_field("the date")
     place = models.CharField(max_length=300, blank=True, help_text="Where it happened.")
     description = models.TextField(blank=True)
 
@@ -28,13 +30,25 @@ class Event(Curated):
 
     class Meta:
         ordering = ["-date", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date_precision__in=dates.DatePrecision.values),
+                name="event_date_precision_valid",
+            ),
+        ]
         indexes = [
             # Event lists newest first, and date-range filters.
             models.Index(fields=["-date"], name="event_date"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.date})" if self.date else self.name
+        when = dates.display(self.date, self.date_precision)
+        return f"{self.name} ({when})" if self.date else self.name
+
+    @property
+    def date_display(self) -> str:
+        """The date as precisely as it is known ("August 2021"), or ""."""
+        return dates.display(self.date, self.date_precision)
 
     def get_absolute_url(self) -> str:
         return reverse("claims:event", kwargs={"slug": self.slug})

@@ -1,19 +1,25 @@
 """Public pages about claims and events. Views translate: the reading is done by QuerySet methods
 and claims.comparison, and every join the templates touch is declared here."""
 
+import json
+from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
-from claims import comparison
+from claims import comparison, dataset
 from claims.forms import ClaimFilterForm, EventFilterForm
-from claims.models import Claim, Event
+from claims.models import Attribution, Claim, Event
 from claims.search import search as run_search
-from sources.models import Document
+from claims.serializers import claim_review
+from sources.models import Actor, Document
 
 PAGE_SIZE = 25
 
@@ -90,20 +96,77 @@ def claim_list(request):
     )
 
 
+# Characters that would end or confuse a <script> data block, escaped inside JSON strings.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def ld_json(data: dict) -> SafeString:
+    """JSON for a <script type="application/ld+json"> data block, safe inside HTML."""
+    return mark_safe(json.dumps(data, ensure_ascii=False).translate(_SCRIPT_ESCAPES))
+
+
+def review_author() -> str:
+    return getattr(settings, "CLAIMREVIEW_AUTHOR", "Claim-and-attribution tracker")
+
+
 def claim_detail(request, slug):
     claim = by_key(
         visible_claims(request.user).select_related("event").prefetch_related("tags"), slug
     )
     attributions = comparison.claim_attributions(claim)
     columns = comparison.stance_matrix(attributions)
+    has_figures = any(a.figures.all() for a in attributions)
+    compared = comparison.compare_figures(comparison.claim_figures(claim)) if has_figures else None
     return render(
         request,
         "claims/claim_detail.html",
         {
             "claim": claim,
-            "columns": columns,
+            "columns": [c for c in columns if c.groups],
+            "empty_columns": [c for c in columns if not c.groups],
+            "compared": compared,
+            "claim_review": ld_json(
+                claim_review(claim, request, review_author(), attributions=attributions)
+            ),
+            "version_url": reverse(
+                "claims:claim-version", kwargs={"slug": claim.slug, "version": claim.version}
+            ),
             "attribution_count": len(attributions),
             "permalink": reverse("claims:claim", kwargs={"slug": claim.pk}),
+            "api_url": f"/api/v1/claims/{claim.pk}/",
+        },
+    )
+
+
+def claim_version(request, slug, version):
+    """The claim as it stood at one version, read-only, from its history: a permanent address to
+    cite. Anonymous readers see only versions that were published."""
+    claim = by_key(Claim.objects.all(), slug)
+    records = claim.history.order_by("history_date", "history_id")
+    record = records.filter(version=version).last()
+    staff = request.user.is_authenticated and request.user.is_staff
+    if record is None or not (staff or record.publication == Claim.Publication.PUBLISHED):
+        raise Http404("No such version.")
+    later = records.filter(version__gt=version).first()
+    # The statements as they stood while this version was current.
+    moment = later.history_date - timedelta(microseconds=1) if later else timezone.now()
+    statements = list(
+        Attribution.history.as_of(moment).filter(claim_id=claim.pk).order_by("stated_on", "pk")
+    )
+    actors = Actor.objects.in_bulk({a.speaker_id for a in statements if a.speaker_id})
+    documents = Document.objects.defer("text").in_bulk({a.document_id for a in statements})
+    for a in statements:
+        a.speaker_name = actors[a.speaker_id].name if a.speaker_id in actors else ""
+        a.document_record = documents.get(a.document_id)
+    return render(
+        request,
+        "claims/claim_version.html",
+        {
+            "claim": claim,
+            "record": record,
+            "statements": statements,
+            "is_current": later is None,
+            "permalink": request.path,
             "api_url": f"/api/v1/claims/{claim.pk}/",
         },
     )
@@ -184,4 +247,14 @@ def about(request):
             "permalink": reverse("claims:about"),
             "api_url": "/api/v1/",
         },
+    )
+
+
+def dataset_download(request):
+    """The public corpus as a zipped Frictionless data package, built first if it is missing."""
+    path = dataset.dataset_path()
+    if not path.exists():
+        dataset.build_dataset(path)
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=path.name, content_type="application/zip"
     )

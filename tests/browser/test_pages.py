@@ -3,6 +3,7 @@ violation or console error on any page. Screenshots go to test-output/screenshot
 
 import pytest
 
+from tests.browser.conftest import CSP_LISTENER, Visitor
 from tests.site_data import build_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,21 +74,57 @@ def test_contested_claim_leads_to_its_stance_matrix_and_the_highlighted_quote(vi
     assert_clean(visitor, "document page")
 
 
-def test_kabul_airport_chart_marks_the_diverging_tolls(visitor, site):
-    page = visitor.page
-    visitor.goto(site.kabul.get_absolute_url())
-    chart = page.locator("svg.interval-chart").first
-    assert chart.is_visible()
-    labels = chart.locator("text.label").all_text_contents()
-    assert any(label.startswith("around 100 people") for label in labels)
-    assert any("some 170 Afghans" in label for label in labels)
-    diverging = chart.locator("g.diverging")
-    assert diverging.count() >= 2
-    assert chart.locator("text.flag").first.text_content() == "≠ diverges"
-    assert "cannot all be right" in page.locator(".divergence-box").inner_text()
-    assert chart.locator("polygon.arrow").count() >= 1  # the open-ended roll-up
-    visitor.shot("event-kabul-airport")
-    assert_clean(visitor, "event page")
+# Boxes that must not overflow: the page, each chart, and each table's scrolling box.
+OVERFLOW = """
+() => {
+  const problems = [];
+  const page = document.documentElement;
+  if (page.scrollWidth > window.innerWidth) problems.push('page ' + page.scrollWidth);
+  for (const el of document.querySelectorAll('.chart, .chart-row, .bar-label, .axis-scale')) {
+    if (el.scrollWidth > el.clientWidth + 1) problems.push(el.className + ' ' + el.scrollWidth + ' > ' + el.clientWidth);
+  }
+  const main = document.querySelector('main').getBoundingClientRect();
+  for (const el of document.querySelectorAll('.table-wrap, .chart')) {
+    const box = el.getBoundingClientRect();
+    if (box.right > main.right + 1 || box.left < main.left - 1) problems.push(el.className + ' outside main');
+  }
+  return problems;
+}
+"""
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_kabul_airport_chart_marks_exactly_the_diverging_figures(
+    chromium, live_server, site, width
+):
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.add_init_script(CSP_LISTENER)
+    visitor = Visitor(page, live_server.url)
+    try:
+        visitor.goto(site.kabul.get_absolute_url())
+        chart = page.locator("figure.chart").first
+        assert chart.is_visible()
+        rows = chart.locator("li.chart-row")
+        assert rows.count() == 4
+        marked = chart.locator("li.chart-row.diverging .bar-label").all_inner_texts()
+        assert len(marked) == 2
+        assert marked[0].startswith("around 100 people") and "from “some 170 Afghans" in marked[0]
+        assert marked[1].startswith("Total from parts") and "from “around 100 people”" in marked[1]
+        unmarked = chart.locator("li.chart-row:not(.diverging) .bar-label").all_inner_texts()
+        assert any(t.startswith("13 American soldiers") for t in unmarked)
+        legend = chart.locator(".chart-legend")
+        assert legend.is_visible() and "Diverges" in legend.inner_text()
+        assert chart.locator(".axis-title").inner_text() == "Number killed (people)"
+        assert chart.locator(".axis-ticks li").count() == 6
+        # Labels are whole, not cut off: each one fits its box.
+        for label in chart.locator(".bar-label").all():
+            assert label.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+        assert page.evaluate(OVERFLOW) == []
+        visitor.shot(f"event-kabul-airport-{width}")
+        assert_clean(visitor, f"event page at {width} px")
+    finally:
+        context.close()
 
 
 def test_search_for_iskp_finds_isk(visitor, site):
@@ -137,7 +174,7 @@ def test_claim_page_is_readable_on_a_phone(phone, site):
     assert width <= 375
     phone.shot("phone-claim")
     phone.goto(site.kabul.get_absolute_url())
-    assert phone.page.evaluate("document.documentElement.scrollWidth") <= 375  # the chart scrolls
+    assert phone.page.evaluate("document.documentElement.scrollWidth") <= 375
     phone.shot("phone-event")
     assert_clean(phone, "phone pages")
 

@@ -130,6 +130,7 @@ def test_claim_detail_by_id_and_by_slug_carries_attributions_selectors_and_figur
                 "value_high": None,
                 "text": "at least 46 people",
                 "as_of": None,
+                "as_of_precision": "day",
                 "interval": {"low": 46.0, "high": None},
                 "superseded_by": None,
                 "version": fig.version,

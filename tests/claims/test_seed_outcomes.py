@@ -113,3 +113,76 @@ def test_every_isk_alias_finds_the_actor(seeded):
     isk = Actor.objects.get(slug="islamic-state-khorasan-province")
     for alias in ["IS-K", "ISIS-K", "ISKP", "Daesh", "ISIS-Okay", "iskp"]:
         assert list(Actor.objects.named(alias)) == [isk], alias
+
+
+def test_every_claim_of_responsibility_names_its_claimant(seeded):
+    claim = Claim.objects.get(slug="isk-carried-out-kabul-airport-bombing")
+    speakers = {
+        (a.speaker.slug, a.voice, a.stance, a.document.outlet.name if a.document.outlet else None)
+        for a in claim.attributions.select_related("speaker", "document__outlet")
+    }
+    assert speakers == {
+        ("islamic-state-khorasan-province", "paraphrased", "supports", "Socialist Worker"),
+        ("islamic-state", "paraphrased", "supports", None),
+    }
+
+
+def test_saleh_all_together_stands_against_the_taliban_denunciation(seeded):
+    claim = Claim.objects.get(slug="taliban-party-to-kabul-airport-bombing")
+    stances = {(a.speaker.slug, a.stance) for a in claim.attributions.select_related("speaker")}
+    assert stances == {("amrullah-saleh", "supports"), ("taliban", "refutes")}
+    assert claim.status == "contested"
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "taliban-distanced-from-islamic-state",
+        "taliban-seek-economic-ties-with-china",
+        "russia-and-china-warmed-to-taliban-government",
+    ],
+)
+def test_taliban_distancing_and_rapprochement_are_curated(seeded, slug):
+    assert Claim.objects.get(slug=slug).attributions.exists()
+
+
+def test_raab_telephone_dispute_is_contested(seeded):
+    claim = Claim.objects.get(slug="raab-made-no-calls-to-afghan-or-pakistani-ministers")
+    stances = {(a.speaker.slug, a.stance) for a in claim.attributions.select_related("speaker")}
+    assert stances == {
+        ("pakistan-government", "supports"),
+        ("united-kingdom-government", "questions"),
+    }
+    assert claim.status == "contested"
+
+
+def test_a_relayed_toll_is_dated_by_the_day_it_counts_not_the_relaying_article(seeded):
+    relayed = Figure.objects.filter(
+        event__slug="kabul-airport-bombing-2021", attribution__document__published__year=2023
+    )
+    assert {f.as_of.isoformat() for f in relayed} == {"2021-08-26"}
+
+
+def test_the_2025_syria_teaser_is_dated_march_2025_not_by_its_2023_page(seeded):
+    [toll] = Figure.objects.filter(event__slug="syria-clashes-2025")
+    assert (toll.as_of.isoformat(), toll.as_of_precision) == ("2025-03-01", "month")
+    assert toll.event.date_display == "March 2025"
+
+
+def test_the_same_relative_clause_toll_is_read_the_same_way_in_both_seeds(seeded):
+    crocus = Figure.objects.get(event__slug="crocus-city-hall-attack-2024", measure="killed")
+    assert crocus.attribution.speaker.slug == "united-states-government"
+    assert crocus.attribution.origin()[1] == "The New York Times"
+
+
+def test_no_public_text_carries_editors_notes_or_placeholders(seeded):
+    from claims.models import Event
+    from sources.models import Outlet
+
+    texts = [c.text for c in Claim.objects.all()]
+    texts += [a.description for a in Actor.objects.all()]
+    texts += [e.description for e in Event.objects.all()]
+    texts += [o.notes for o in Outlet.objects.all()]
+    texts += [d.notes + d.date_note for d in Document.objects.all()]
+    assert not [t for t in texts if "seed 0" in t.lower()]
+    assert not [t for t in texts if " N " in f" {t} "]

@@ -127,3 +127,39 @@ def test_a_bad_entry_leaves_an_existing_database_as_it_was(seeded, seed_copy):
         load_seeds(seed_copy)
     assert counts() == before
     assert not Claim.objects.filter(text="Changed text that must not be saved").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            lambda data: data["actors"][0].update(description="Named in seed 003."),
+            "description mentions “seed 003”, an editors' note",
+        ),
+        (
+            lambda data: data["claims"][0].update(text="The bombing killed N people"),
+            "hold an “N” placeholder",
+        ),
+        (
+            lambda data: data["events"][0].update(date_precision="week"),
+            "date_precision must be one of day, month, year",
+        ),
+    ],
+)
+def test_public_text_and_dates_are_checked_before_anything_is_saved(seed_copy, change, problem):
+    edit(seed_copy, change)
+    with pytest.raises(SeedError, match=problem):
+        load_seeds(seed_copy)
+    assert all(n == 0 for n in counts().values())
+
+
+def test_a_claim_of_responsibility_without_its_claimant_is_refused(seed_copy):
+    def corrupt(data):
+        claim = next(
+            c for c in data["claims"] if c["slug"] == "isk-carried-out-kabul-airport-bombing"
+        )
+        claim["attributions"][0].update(speaker=None, voice="own")
+
+    edit(seed_copy, corrupt)
+    with pytest.raises(SeedError, match="record the claimant as speaker"):
+        load_seeds(seed_copy)

@@ -1,6 +1,8 @@
 """Document, actor and outlet pages: highlighted quotes, contradictions, relays, drafts hidden,
 and query counts that do not grow with the rows shown."""
 
+from datetime import date
+
 import pytest
 
 from claims.models import Attribution, Claim
@@ -177,3 +179,23 @@ def test_draft_claim_absent_from_actor_page_for_public(client):
     draft = ClaimFactory(publication=Claim.Publication.DRAFT, text="Secret draft")
     AttributionFactory(claim=draft, speaker=actor, voice="quoted")
     assert "Secret draft" not in client.get(actor.get_absolute_url()).content.decode()
+
+
+def test_document_page_shows_source_and_archived_copy_beside_the_text(client, site):
+    document = site.doc_000
+    document.url = "https://example.org/saleh-isk"
+    document.archive_url = "https://web.archive.org/web/20210828/https://example.org/saleh-isk"
+    document.archived_on = date(2021, 8, 28)
+    document.published = date(2021, 8, 1)
+    document.published_precision = "month"
+    document.save()
+    body = client.get(document.get_absolute_url()).content.decode()
+    box = body.split('<aside class="source-box"')[1].split("</aside>")[0]
+    assert 'href="https://example.org/saleh-isk"' in box
+    assert "web.archive.org" in box and "captured 2021-08-28" in box
+    assert "August 2021" in body and "2021-08-01" not in body
+
+
+def test_document_without_addresses_says_so(client, site):
+    body = client.get(site.doc_002.get_absolute_url()).content.decode()
+    assert "not recorded" in body and "none recorded" in body
