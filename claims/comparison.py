@@ -90,10 +90,6 @@ class EventComparison:
         return bool(self.groups)
 
 
-# Diverging pairs the page names per group; a hot event can hold a million, all of them counted.
-DIVERGENCES_LISTED = 20
-
-
 # Figures shown per page of the event page: the charts, table and timeline of a hot event with
 # thousands of figures would weigh megabytes. Divergences are always found among all of them.
 FIGURES_PER_PAGE = 100
@@ -125,7 +121,7 @@ def compare_event(event: Event, claims, page: int | str | None = 1) -> EventComp
     queryset = event_figures(event, claims)
     all_facts = _facts(queryset)
     figures_page = Paginator(all_facts, FIGURES_PER_PAGE).get_page(page)
-    report = intervals.find_divergences(all_facts, limit=DIVERGENCES_LISTED)
+    report = intervals.find_divergences(all_facts, limit=intervals.DIVERGENCES_LISTED)
     found = report.pairs
     diverging_ids = report.figure_ids
     diverging_estimates = {(e.attribution_id, e.measure, e.population) for e in report.diverging}

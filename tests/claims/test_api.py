@@ -332,7 +332,7 @@ def test_event_figures_are_grouped_with_intervals_origins_and_divergence(anon, w
 
 
 def test_event_figures_list_the_widest_divergences_and_count_them_all(anon, monkeypatch):
-    monkeypatch.setattr("claims.api.DIVERGENCES_LISTED", 2)
+    monkeypatch.setattr("claims.intervals.DIVERGENCES_LISTED", 2)
     event = factories.EventFactory()
     claim = factories.ClaimFactory(event=event)
     values = [10, 20, 30, 40]  # four exact figures from four attributions: six disjoint pairs
