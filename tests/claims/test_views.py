@@ -16,6 +16,8 @@ from tests.factories import (
     DocumentFactory,
     EventFactory,
     FigureFactory,
+    OutletFactory,
+    TagFactory,
     UserFactory,
 )
 from tests.site_data import build_site
@@ -352,6 +354,42 @@ def test_event_page_query_count_is_constant(client, django_assert_num_queries, r
     # attribution/claim/speaker/via/document/outlet, document origins
     with django_assert_num_queries(5):
         assert client.get(event.get_absolute_url()).status_code == 200
+
+
+def _filterable_claims(n: int) -> str:
+    """n claims that every claim-list filter below matches; returns the query string."""
+    event = EventFactory()
+    tag = TagFactory(name="casualties")
+    speaker = ActorFactory(name="Taliban spokesman")
+    document = DocumentFactory(outlet=OutletFactory(slug="tolo"), published=date(2021, 8, 27))
+    for i in range(n):
+        claim = ClaimFactory(event=event, text=f"{i} people were killed", verdict="false")
+        claim.tags.add(tag)
+        AttributionFactory(claim=claim, document=document, speaker=speaker, voice="quoted")
+    return (
+        "q=killed&status=reported&status=attributed&status=corroborated&status=contested"
+        f"&status=unsupported&event={event.pk}&speaker=Taliban&outlet=tolo&stance=supports"
+        "&voice=quoted&date_after=2021-01-01&date_before=2021-12-31&tag=casualties"
+        "&publication=published&verdict=false"
+    )
+
+
+@pytest.mark.parametrize("rows", [2, 10])
+def test_claim_list_with_every_filter_costs_two_queries(client, django_assert_num_queries, rows):
+    query = _filterable_claims(rows)
+    # count, page of claims with their event: every filter is a condition or sub-query of both
+    with django_assert_num_queries(2):
+        response = client.get(f"/claims/?{query}")
+    assert response.context["page"].paginator.count == rows
+
+
+@pytest.mark.parametrize("rows", [2, 10])
+def test_event_list_with_claim_filters_costs_two_queries(client, django_assert_num_queries, rows):
+    query = _filterable_claims(rows).split("&event=")[0] + "&speaker=Taliban&voice=quoted"
+    # count, page of events: the claim filters are one sub-query of both
+    with django_assert_num_queries(2):
+        response = client.get(f"/events/?{query.replace('q=killed', 'q=')}")
+    assert response.context["page"].paginator.count == 1
 
 
 @pytest.mark.parametrize("rows", [2, 10])
