@@ -1,8 +1,8 @@
 """API views for events, claims, attributions and figures, the comparisons, history and changes.
 
-Anonymous readers (and signed-in users without the view-claim permission who are not staff) see
-only published claims and the attributions and figures of published claims. Events, like outlets,
-documents and actors, are public reference material.
+Who sees what is the models' `visible_to(user)` (claims.visibility): readers without the
+view-claim permission see published claims, their attributions and figures, and the events a
+published claim is about. Outlets, documents and actors are public reference material.
 """
 
 from collections import defaultdict
@@ -52,26 +52,14 @@ from claims.serializers import (
     claim_review,
 )
 from claims.services import attribution_origins
+from claims.visibility import sees_drafts
+from curation.history import changes as version_changes
 from sources import api as source_api
 from sources import dates
 from sources.models import Actor, Document, Outlet
 from sources.serializers import OriginSerializer
 
 PUBLISHED = Claim.Publication.PUBLISHED
-
-# Diverging pairs listed per group; a hot event can hold a million, all of them counted.
-DIVERGENCES_LISTED = 50
-
-
-def sees_drafts(user) -> bool:
-    """Staff and users allowed to view claims see drafts and claims in review."""
-    return bool(
-        user and user.is_authenticated and (user.is_staff or user.has_perm("claims.view_claim"))
-    )
-
-
-def visible_claims(user):
-    return Claim.objects.all() if sees_drafts(user) else Claim.objects.published()
 
 
 def expanded(request, allowed: set[str]) -> set[str]:
@@ -137,14 +125,14 @@ class EventViewSet(CuratedViewSet):
     ordering = ["-date", "name", "id"]
 
     def get_queryset(self):
-        return Event.objects.all()
+        return Event.objects.visible_to(self.request.user)
 
     @extend_schema(
         summary="Every figure for the event, grouped by measure and population",
         description="Each figure with its interval, origin and document; per group the overall "
         "low/high and the pairs of estimates that diverge (intervals that do not overlap; "
         "sub-populations of one attribution roll up into a lower bound for the total). "
-        f"At most {DIVERGENCES_LISTED} pairs are listed per group, the widest apart; "
+        f"At most {intervals.DIVERGENCES_LISTED} pairs are listed per group, the widest apart; "
         "`divergence_count` counts them all.",
         responses={200: EventFiguresSerializer},
     )
@@ -152,14 +140,13 @@ class EventViewSet(CuratedViewSet):
     def figures(self, request, pk=None):
         event = self.get_object()
         figures = (
-            Figure.objects.filter(event=event)
+            Figure.objects.visible_to(request.user)
+            .filter(event=event)
             .select_related(
                 "attribution__speaker", "attribution__via", "attribution__document__outlet"
             )
             .defer("attribution__document__text")
         )
-        if not sees_drafts(request.user):
-            figures = figures.published()
         figures = list(figures.order_by("measure", "population", "low", "pk"))
         origins = attribution_origins({f.attribution_id: f.attribution for f in figures}.values())
         if getattr(request.accepted_renderer, "format", None) == "csv":
@@ -217,7 +204,9 @@ def _estimate(est: intervals.Estimate) -> dict:
 
 def compare(figures: list[Figure], origins: dict) -> list[dict]:
     """Group figures by (measure, population) with their envelope and divergences."""
-    found = intervals.find_divergences((f.fact() for f in figures), limit=DIVERGENCES_LISTED)
+    found = intervals.find_divergences(
+        (f.fact() for f in figures), limit=intervals.DIVERGENCES_LISTED
+    )
     diverging = found.marked_figure_ids
     counts: dict[tuple, int] = defaultdict(int)
     for (_event, measure, population), n in found.counts.items():
@@ -310,7 +299,7 @@ class ClaimViewSet(CuratedViewSet):
             .values("n")
         )
         queryset = (
-            visible_claims(self.request.user)
+            Claim.objects.visible_to(self.request.user)
             .select_related("event")
             .prefetch_related("tags")
             .annotate(attribution_count=Coalesce(Subquery(count, output_field=IntegerField()), 0))
@@ -438,19 +427,12 @@ class ClaimViewSet(CuratedViewSet):
         )
         if not records:
             raise Http404
-        fields = [
-            f.attname
-            for f in Claim._meta.concrete_fields
-            if f.attname not in {"id", "version", "created_at", "updated_at"}
-        ]
         entries, previous = [], None
         for record in records:
-            changes = []
-            if previous is not None:
-                for name in fields:
-                    old, new = getattr(previous, name), getattr(record, name)
-                    if old != new:
-                        changes.append({"field": name, "old": old, "new": new})
+            changes = [
+                {"field": change.field, "old": change.old, "new": change.new}
+                for change in version_changes(previous, record)
+            ]
             entries.append(
                 {
                     "history_id": record.history_id,
@@ -478,11 +460,11 @@ class AttributionViewSet(CuratedViewSet):
     slug_field = None
 
     def get_queryset(self):
-        queryset = Attribution.objects.select_related("claim", "speaker", "via", "document__outlet")
+        queryset = Attribution.objects.visible_to(self.request.user).select_related(
+            "claim", "speaker", "via", "document__outlet"
+        )
         if self.action == "retrieve" or "figures" in expanded(self.request, {"figures"}):
             queryset = queryset.prefetch_related(figures_prefetch())
-        if not sees_drafts(self.request.user):
-            queryset = queryset.published()
         return queryset
 
     def get_serializer_class(self):
@@ -520,10 +502,7 @@ class FigureViewSet(CuratedViewSet):
     slug_field = None
 
     def get_queryset(self):
-        queryset = Figure.objects.select_related("event", "attribution")
-        if not sees_drafts(self.request.user):
-            queryset = queryset.published()
-        return queryset
+        return Figure.objects.visible_to(self.request.user).select_related("event", "attribution")
 
 
 CHANGE_TYPES = {
@@ -541,10 +520,11 @@ EXTRA = {"claim": "publication", "attribution": "claim_id", "figure": "attributi
 class ChangesView(GenericAPIView):
     """Every create, update and delete after `since`, oldest first, for mirrors.
 
-    Readers who see only published claims get changes of published claims (publishing shows as a
-    create, unpublishing as a delete) and of the attributions and figures of claims published now;
-    outlets, documents, actors and events are public and always listed. Pages follow `next`; a
-    page may hold fewer rows than page_size when some were not visible to the reader.
+    Readers who see only published claims (claims.visibility) get changes of published claims
+    (publishing shows as a create, unpublishing as a delete), of the attributions and figures and
+    events visible to them now (`visible_to`), and every event delete; outlets, documents and
+    actors are public and always listed. Pages follow `next`; a page may hold fewer rows than
+    page_size when some were not visible to the reader.
     """
 
     permission_classes = [permissions.AllowAny]
@@ -652,13 +632,18 @@ class ChangesView(GenericAPIView):
         claim_ids = {row["claim_id"] for _, name, _, row in page if name == "attribution"}
         claim_ids |= set(claim_of_attribution.values())
         published_now = set(
-            Claim.objects.filter(pk__in=claim_ids, publication=PUBLISHED).values_list(
-                "pk", flat=True
-            )
+            Claim.objects.visible_to(user).filter(pk__in=claim_ids).values_list("pk", flat=True)
+        )
+        event_ids = {row["id"] for _, name, _, row in page if name == "event"}
+        events_now = set(
+            Event.objects.visible_to(user).filter(pk__in=event_ids).values_list("pk", flat=True)
+            if event_ids
+            else ()
         )
         results = []
         for _, name, _, row in page:
             if name == "claim":
+                # A historical row has no QuerySet: it was visible to this reader when published.
                 was = previous.get(row["history_id"]) == PUBLISHED
                 now = row["publication"] == PUBLISHED
                 if now and row["history_type"] != "-":
@@ -672,6 +657,9 @@ class ChangesView(GenericAPIView):
                     results.append(change(name, row))
             elif name == "figure":
                 if claim_of_attribution.get(row["attribution_id"]) in published_now:
+                    results.append(change(name, row))
+            elif name == "event":
+                if row["id"] in events_now or row["history_type"] == "-":
                     results.append(change(name, row))
             else:
                 results.append(change(name, row))

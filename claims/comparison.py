@@ -124,10 +124,6 @@ class EventComparison:
         return bool(self.groups)
 
 
-# Diverging pairs the page names per group; a hot event can hold a million, all of them counted.
-DIVERGENCES_LISTED = 20
-
-
 # Figures shown per page of the event page: the charts, table and timeline of a hot event with
 # thousands of figures would weigh megabytes. Divergences are always found among all of them.
 FIGURES_PER_PAGE = 100
@@ -209,7 +205,7 @@ def compare_figures(queryset: QuerySet, page: int | str | None = 1) -> EventComp
     """compare_event for any set of figures (an event's, one claim's)."""
     all_facts = _facts(queryset)
     figures_page = Paginator(all_facts, FIGURES_PER_PAGE).get_page(page)
-    report = intervals.find_divergences(all_facts, limit=DIVERGENCES_LISTED)
+    report = intervals.find_divergences(all_facts, limit=intervals.DIVERGENCES_LISTED)
     found = report.pairs
     # A figure is marked only when its own interval diverges; the parts of a rolled-up total
     # ("13 American soldiers") are not, the total's own bar is.

@@ -1,30 +1,80 @@
 """django-filter FilterSets for events, claims, attributions and figures.
 
-Filters that reach through attributions use `pk__in` sub-queries, so a claim matched by several
-attributions appears once and lists need no DISTINCT.
+The claim and event FilterSets serve both the public list pages (their `.form` is the page's filter
+form) and the API (`filterset_class`): one parameter, one meaning, one validation (a form error on
+the page is a 400 naming the parameter in the API). Filters that reach through attributions use
+`pk__in` sub-queries, so a claim matched by several attributions appears once and lists need no
+DISTINCT.
 """
 
 import django_filters as df
-from django.db.models import Q
+from django import forms
+from django.db.models import Exists, Q
 
 from api.filters import IdFilter, StrictBooleanFilter, is_id
 from claims.models import Attribution, Claim, Event, Figure
-from sources.models import Actor
+from claims.search import MAX_QUERY, matching_claims
+from sources.models import Actor, ActorAlias, Outlet
+
+MAX_TEXT = 200  # the longest name, slug or word list a filter accepts
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateRangeForm(forms.Form):
+    """The form behind a FilterSet with a date_after/date_before range: an end before the start
+    is an error on the page and a 400 in the API."""
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_after"), cleaned.get("date_before")
+        if start and end and start > end:
+            self.add_error("date_before", "The end of the range is before its start.")
+        return cleaned
+
+
+def _exact_else_partial(queryset, exact: Q, partial: Q):
+    """Ids of the rows matching `exact`; when none does, of the rows matching `partial`.
+
+    One sub-query: "Taliban" names the Taliban (not every group with Taliban in its name), while
+    "Amrullah", which names nobody exactly, finds Amrullah Saleh.
+    """
+    return queryset.filter(exact | (Q(~Exists(queryset.filter(exact))) & partial)).values("pk")
 
 
 def speaker_ids(value: str):
-    """Actor ids for ?speaker=: an id, or a name, slug or any alias (IS-K, ISKP, Daesh...)."""
+    """Actor ids for ?speaker=: an id; else the actors whose name, slug or an alias is the value
+    (any case: IS-K, ISKP, Daesh...); when none is, those whose name or an alias contains it."""
     value = value.strip()
     if is_id(value):
         return [int(value)]
-    return Actor.objects.named(value).values("pk")
+    by_alias = ActorAlias.objects.filter(name__icontains=value).values("actor_id")
+    return _exact_else_partial(
+        Actor.objects.all(),
+        Q(pk__in=Actor.objects.named(value).values("pk")),
+        Q(name__icontains=value) | Q(pk__in=by_alias),
+    )
+
+
+def outlet_ids(value: str):
+    """Outlet ids for ?outlet=: an id; else the outlet whose slug or name is the value (any case);
+    when none is, those whose name contains it."""
+    value = value.strip()
+    if is_id(value):
+        return [int(value)]
+    return _exact_else_partial(
+        Outlet.objects.all(),
+        Q(slug=value.lower()) | Q(name__iexact=value),
+        Q(name__icontains=value),
+    )
 
 
 def outlet_q(prefix: str, value: str) -> Q:
-    """Published by the outlet (id or slug), or relayed through it (`via`)."""
-    value = value.strip()
-    key = "id" if is_id(value) else "slug"
-    return Q(**{f"{prefix}document__outlet__{key}": value}) | Q(**{f"{prefix}via__{key}": value})
+    """Published by the outlet (see outlet_ids), or relayed through it (`via`)."""
+    ids = outlet_ids(value)
+    return Q(**{f"{prefix}document__outlet__in": ids}) | Q(**{f"{prefix}via__in": ids})
 
 
 def dated_between(prefix: str, after, before) -> Q:
@@ -41,76 +91,179 @@ def dated_between(prefix: str, after, before) -> Q:
     )
 
 
+def attribution_condition(data: dict, *, dates: bool = True) -> Q | None:
+    """What one attribution must meet, all together, for its claim to match; None if nothing.
+
+    `data` is a FilterSet's cleaned data: speaker, outlet, stance, voice and (when `dates`) the
+    date_after/date_before range of when it was said.
+    """
+    condition, used = Q(), False
+    if data.get("speaker"):
+        condition &= Q(speaker__in=speaker_ids(data["speaker"]))
+        used = True
+    if data.get("outlet"):
+        condition &= outlet_q("", data["outlet"])
+        used = True
+    for field in ("stance", "voice"):
+        if data.get(field):
+            condition &= Q(**{field: data[field]})
+            used = True
+    if dates and (data.get("date_after") or data.get("date_before")):
+        condition &= dated_between("", data.get("date_after"), data.get("date_before"))
+        used = True
+    return condition if used else None
+
+
+def _claims_with(condition: Q):
+    return Attribution.objects.filter(condition).values("claim_id")
+
+
+def _text(label: str, help_text: str = "", max_length: int = MAX_TEXT, **kwargs) -> df.CharFilter:
+    return df.CharFilter(label=label, help_text=help_text, max_length=max_length, **kwargs)
+
+
+def _speaker() -> df.CharFilter:
+    return _text(
+        "Speaker",
+        "Id, name or any alias (e.g. ISKP); part of a name when nobody has that exact name.",
+        method="filter_attributions",
+    )
+
+
+def _outlet() -> df.CharFilter:
+    return _text(
+        "Outlet",
+        "Id, slug or name (part of a name when none is exact); publisher or relaying outlet.",
+        method="filter_attributions",
+    )
+
+
+def _stance() -> df.ChoiceFilter:
+    return df.ChoiceFilter(
+        choices=Attribution.Stance.choices,
+        method="filter_attributions",
+        empty_label="any stance",
+        label="Stance",
+    )
+
+
+def _voice() -> df.ChoiceFilter:
+    return df.ChoiceFilter(
+        choices=Attribution.Voice.choices,
+        method="filter_attributions",
+        empty_label="any voice",
+        label="Voice",
+    )
+
+
+def _status(label: str, **kwargs) -> df.MultipleChoiceFilter:
+    # No DISTINCT: the filter is on the claim's own column (DISTINCT over every column cost 0.3 s).
+    return df.MultipleChoiceFilter(
+        choices=Claim.Status.choices,
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=label,
+        help_text="Any of those ticked (repeat the parameter in the API: status=a&status=b).",
+        **kwargs,
+    )
+
+
 class EventFilter(df.FilterSet):
-    date_after = df.DateFilter(field_name="date", lookup_expr="gte")
-    date_before = df.DateFilter(field_name="date", lookup_expr="lte")
-    q = df.CharFilter(method="search", label="Name or place contains")
+    """Events by name, date, and the claims about them that the reader may see."""
+
+    q = _text("Name or place contains", method="search")
+    date_after = df.DateFilter(
+        field_name="date", lookup_expr="gte", label="Happened on or after", widget=DateInput
+    )
+    date_before = df.DateFilter(
+        field_name="date", lookup_expr="lte", label="Happened on or before", widget=DateInput
+    )
+    status = _status("Has a claim with status", method="filter_claims")
+    speaker = _speaker()
+    outlet = _outlet()
+    stance = _stance()
+    voice = _voice()
 
     class Meta:
         model = Event
         fields = []
+        form = DateRangeForm
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(place__icontains=value))
 
+    def filter_claims(self, queryset, name, value):
+        return queryset  # combined in filter_queryset with the attribution filters
+
+    filter_attributions = filter_claims
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        # The claims the reader may see: an event is never found through a draft.
+        claims = Claim.objects.visible_to(getattr(self.request, "user", None))
+        used = False
+        if data.get("status"):
+            claims = claims.filter(status__in=data["status"])
+            used = True
+        condition = attribution_condition(data, dates=False)
+        if condition is not None:
+            claims = claims.filter(pk__in=_claims_with(condition))
+            used = True
+        if used:
+            queryset = queryset.filter(pk__in=claims.values("event_id"))
+        return queryset
+
 
 class ClaimFilter(df.FilterSet):
-    # No DISTINCT: the filter is on the claim's own column (DISTINCT over every column cost 0.3 s).
-    status = df.MultipleChoiceFilter(choices=Claim.Status.choices, distinct=False)
-    publication = df.ChoiceFilter(choices=Claim.Publication.choices)
-    verdict = df.ChoiceFilter(choices=Claim.Verdict.choices)
-    event = df.CharFilter(method="filter_event", label="Event id or slug")
-    tag = df.CharFilter(field_name="tags__slug", label="Tag slug")
-    speaker = df.CharFilter(method="filter_attributions", label="Speaker id, name or any alias")
-    outlet = df.CharFilter(
-        method="filter_attributions", label="Outlet id or slug (publisher or relaying outlet)"
+    """Claims by their own fields and by their attributions (speaker, outlet, stance, voice and
+    date must hold for the same attribution)."""
+
+    q = _text(
+        "Words",
+        "Words in the claim's text or in one of its quotes, matched as on the search page.",
+        method="search",
+        max_length=MAX_QUERY,
     )
-    stance = df.ChoiceFilter(choices=Attribution.Stance.choices, method="filter_attributions")
-    voice = df.ChoiceFilter(choices=Attribution.Voice.choices, method="filter_attributions")
-    date_after = df.DateFilter(method="filter_attributions", label="Said on or after (YYYY-MM-DD)")
+    status = _status("Status")
+    event = _text("Event", "Id or slug, e.g. kabul-airport-bombing-2021.", method="filter_event")
+    speaker = _speaker()
+    outlet = _outlet()
+    stance = _stance()
+    voice = _voice()
+    date_after = df.DateFilter(
+        method="filter_attributions", label="Said on or after", widget=DateInput
+    )
     date_before = df.DateFilter(
-        method="filter_attributions", label="Said on or before (YYYY-MM-DD)"
+        method="filter_attributions", label="Said on or before", widget=DateInput
     )
-    q = df.CharFilter(method="search", label="Words in the claim's text or in a quote")
+    tag = _text("Tag", "Tag slug, e.g. casualties.", field_name="tags__slug")
+    publication = df.ChoiceFilter(
+        choices=Claim.Publication.choices, empty_label="any publication state"
+    )
+    verdict = df.ChoiceFilter(choices=Claim.Verdict.choices, empty_label="any verdict")
 
     class Meta:
         model = Claim
         fields = []
+        form = DateRangeForm
 
     def filter_event(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(**{"event_id" if is_id(value) else "event__slug": value})
 
     def filter_attributions(self, queryset, name, value):
-        # Combined once in filter_queryset, so speaker + stance must hold for the same attribution.
-        return queryset
+        return queryset  # combined once in filter_queryset: the same attribution must match all
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        data = self.form.cleaned_data
-        condition, used = Q(), False
-        if data.get("speaker"):
-            condition &= Q(speaker__in=speaker_ids(data["speaker"]))
-            used = True
-        if data.get("outlet"):
-            condition &= outlet_q("", data["outlet"])
-            used = True
-        for field in ("stance", "voice"):
-            if data.get(field):
-                condition &= Q(**{field: data[field]})
-                used = True
-        if data.get("date_after") or data.get("date_before"):
-            condition &= dated_between("", data.get("date_after"), data.get("date_before"))
-            used = True
-        if used:
-            queryset = queryset.filter(
-                pk__in=Attribution.objects.filter(condition).values("claim_id")
-            )
+        condition = attribution_condition(self.form.cleaned_data)
+        if condition is not None:
+            queryset = queryset.filter(pk__in=_claims_with(condition))
         return queryset
 
     def search(self, queryset, name, value):
-        quoted = Attribution.objects.filter(quote__icontains=value).values("claim_id")
-        return queryset.filter(Q(text__icontains=value) | Q(pk__in=quoted))
+        return matching_claims(value, queryset)
 
 
 class AttributionFilter(df.FilterSet):

@@ -238,6 +238,11 @@ def _group_pairs(ests: list[Estimate], limit: int | None) -> list[tuple[int, int
     return sorted(found)
 
 
+# Diverging pairs listed per group, the widest apart, on the event page and in the API alike; a
+# hot event can hold a million, and all of them are counted.
+DIVERGENCES_LISTED = 20
+
+
 def find_divergences(figures: Iterable[FigureFact], limit: int | None = None) -> DivergenceReport:
     """Pairs of estimates from different attributions, same event/measure/population, disjoint.
 

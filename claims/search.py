@@ -22,7 +22,7 @@ from django.contrib.postgres.search import (
 from django.db import connection
 from django.db.models import Exists, Expression, OuterRef, Q, QuerySet
 
-from claims.models import Attribution
+from claims.models import Attribution, Claim
 from sources.highlight import mark_terms, term_pattern
 from sources.models import Actor, ActorAlias, Document
 
@@ -96,13 +96,9 @@ def _ranked(model, query: str) -> QuerySet:
 
 def _postgres(query: str, claims: QuerySet) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet, bool]:
     sq = SearchQuery(query, search_type="websearch", config=CONFIG)
-
-    # Each vector is exactly the expression indexed by the search-index migrations.
-    claim_vector = SearchVector("text", config=CONFIG)
     found_claims = (
-        claims.annotate(search=claim_vector)
-        .filter(search=sq)
-        .annotate(rank=SearchRank(claim_vector, sq))
+        matching_claims(query, claims)
+        .annotate(rank=SearchRank(CLAIM_VECTOR, sq))
         .order_by("-rank", "pk")
     )
     quotes = _ranked(Attribution, query).filter(claim__in=claims)
@@ -127,19 +123,57 @@ def _postgres(query: str, claims: QuerySet) -> tuple[QuerySet, QuerySet, QuerySe
     return found_claims, quotes, documents, actors, by_similarity
 
 
+def _every(words: list[str], *fields: str) -> Q:
+    """Each word occurs (any case) in at least one of the fields."""
+    condition = Q()
+    for word in words:
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": word})
+        condition &= any_field
+    return condition
+
+
+def normalised(query: str) -> str:
+    """The query as searched: runs of white space made one space, at most MAX_QUERY characters."""
+    return " ".join(query.split())[:MAX_QUERY]
+
+
+# The claim text's vector: exactly the expression indexed by the search-index migration.
+CLAIM_VECTOR = SearchVector("text", config=CONFIG)
+
+
+def matching_claims(query: str, claims: QuerySet) -> QuerySet:
+    """The claims among `claims` whose text, or the quote of one of their attributions, matches
+    `query`; unordered.
+
+    The one rule for "claims matching words": the search page's claims and the `q` parameter of
+    the claim list page and of /api/v1/claims/ all use it. PostgreSQL: full text (websearch syntax,
+    English stemming) on the indexed claim-text expression and the quotes' stored vectors; SQLite:
+    every word occurs in the text, or every word in one quote. No words: no claims.
+    """
+    query = normalised(query)
+    words = terms(query)
+    if not words:
+        return claims.none()
+    if connection.vendor == "postgresql":
+        sq = SearchQuery(query, search_type="websearch", config=CONFIG)
+        by_text = Claim.objects.alias(search=CLAIM_VECTOR).filter(search=sq)
+        by_quote = Attribution.objects.alias(v=StoredVector()).filter(v=sq)
+    else:
+        by_text = Claim.objects.filter(_every(words, "text"))
+        by_quote = Attribution.objects.filter(_every(words, "quote"))
+    # Two independent sub-queries, each served by its own index, rather than a join.
+    return claims.filter(Q(pk__in=by_text.values("pk")) | Q(pk__in=by_quote.values("claim_id")))
+
+
 def _simple(
-    words: list[str], claims: QuerySet
+    query: str, words: list[str], claims: QuerySet
 ) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet, bool]:
     def every(*fields: str) -> Q:
-        condition = Q()
-        for word in words:
-            any_field = Q()
-            for name in fields:
-                any_field |= Q(**{f"{name}__icontains": word})
-            condition &= any_field
-        return condition
+        return _every(words, *fields)
 
-    found_claims = claims.filter(every("text")).order_by("-updated_at", "pk")
+    found_claims = matching_claims(query, claims).order_by("-updated_at", "pk")
     quotes = Attribution.objects.filter(Q(claim__in=claims) & every("quote")).order_by("pk")
     documents = Document.objects.filter(every("title", "text")).order_by("-published", "pk")
     alias_match = ActorAlias.objects.filter(Q(actor=OuterRef("pk")) & every("name"))
@@ -153,7 +187,7 @@ def search(query: str, claims: QuerySet) -> Results:
     Quotes are searched only among attributions of those claims. Each list holds at most LIMIT
     results with `snippet` (safe HTML, matches marked) set on each.
     """
-    query = " ".join(query.split())[:MAX_QUERY]
+    query = normalised(query)
     results = Results(query=query)
     words = terms(query)
     if not words:
@@ -161,7 +195,7 @@ def search(query: str, claims: QuerySet) -> Results:
     if connection.vendor == "postgresql":
         found = _postgres(query, claims)
     else:
-        found = _simple(words, claims)
+        found = _simple(query, words, claims)
     found_claims, quotes, documents, actors, results.by_similarity = found
 
     pattern = term_pattern(words)

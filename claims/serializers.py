@@ -427,7 +427,10 @@ class HistoryEntrySerializer(serializers.Serializer):
     version = serializers.IntegerField()
     changes = serializers.ListField(
         child=serializers.DictField(child=serializers.JSONField(allow_null=True)),
-        help_text="Field by field: {field, old, new}.",
+        help_text="Field by field, in field-name order: {field, old, new}. Foreign keys as ids "
+        "(`event`, `published_by`), tags as lists of {claim, tag} rows, derived fields (`status`, "
+        "`status_reason`) included; version and timestamps left out. The same diff as the admin's "
+        "history (curation.history.changes).",
     )
 
 

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from curation.history import changes as version_changes
+
 VERSION_FIELD = "seen_version"
 
 
@@ -76,14 +78,9 @@ class SafeAutocompleteMixin:
 
 def field_changes(older, newer) -> list[tuple[str, object, object]]:
     """(field label, old value, new value) for every field that differs between two records."""
-    if older is None or newer is None:
-        return []
-    delta = newer.diff_against(older)
-    model = newer.instance_type
+    model = newer.instance_type if newer is not None else None
     rows = []
-    for change in delta.changes:
-        if change.field in {"version", "updated_at", "created_at"}:
-            continue
+    for change in version_changes(older, newer):
         try:
             label = model._meta.get_field(change.field).verbose_name
         except Exception:

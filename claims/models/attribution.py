@@ -7,6 +7,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claims import intervals
+from claims.visibility import sees_drafts
 from sources import dates
 from sources.models import Curated
 from sources.quotes import QuoteError, find_quote, short
@@ -47,6 +48,10 @@ class AttributionQuerySet(models.QuerySet):
     def published(self) -> "AttributionQuerySet":
         """Attributions of published claims."""
         return self.filter(claim__publication="published")
+
+    def visible_to(self, user) -> "AttributionQuerySet":
+        """The attributions `user` may see: those of the claims Claim.objects.visible_to shows."""
+        return self if sees_drafts(user) else self.published()
 
     def delete(self):
         """Delete, then refresh the status of every claim that lost an attribution."""
@@ -283,7 +288,12 @@ class FigureQuerySet(models.QuerySet):
         return self.filter(superseded_by__isnull=True)
 
     def published(self) -> "FigureQuerySet":
+        """Figures of attributions of published claims."""
         return self.filter(attribution__claim__publication="published")
+
+    def visible_to(self, user) -> "FigureQuerySet":
+        """The figures `user` may see: those of the claims Claim.objects.visible_to shows."""
+        return self if sees_drafts(user) else self.published()
 
     def delete(self):
         """Delete, then refresh the status of every claim that held one of these figures."""

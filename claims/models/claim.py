@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from claims.visibility import sees_drafts
 from sources.models import Curated
 
 
@@ -53,10 +54,8 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(publication=Claim.Publication.PUBLISHED)
 
     def visible_to(self, user) -> "ClaimQuerySet":
-        """Published claims for the public; every claim for staff."""
-        if user is not None and user.is_authenticated and user.is_staff:
-            return self
-        return self.published()
+        """The claims `user` may see: all of them for those who see drafts, else published ones."""
+        return self if sees_drafts(user) else self.published()
 
     def contested(self) -> "ClaimQuerySet":
         return self.filter(status=Claim.Status.CONTESTED)

@@ -5,14 +5,21 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from claims.models.claim import Claim
+from claims.visibility import sees_drafts
 from sources import dates
 from sources.models import Curated
 
 
 class EventQuerySet(models.QuerySet):
     def with_published_claims(self) -> "EventQuerySet":
-        """Events that at least one published claim is about."""
-        return self.filter(claims__publication="published").distinct()
+        """Events that at least one published claim is about (a sub-query: no DISTINCT)."""
+        return self.filter(pk__in=Claim.objects.published().values("event_id"))
+
+    def visible_to(self, user) -> "EventQuerySet":
+        """The events `user` may see: every event for those who see drafts, else the events that
+        a published claim is about (an event holding only drafts would name an unpublished story)."""
+        return self if sees_drafts(user) else self.with_published_claims()
 
 
 class Event(Curated):

@@ -15,24 +15,14 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from claims import comparison, dataset
-from claims.forms import ClaimFilterForm, EventFilterForm
+from claims.filters import ClaimFilter, EventFilter
 from claims.models import Attribution, Claim, Event
 from claims.search import search as run_search
 from claims.serializers import claim_review
+from claims.visibility import sees_drafts
 from sources.models import Actor, Document
 
 PAGE_SIZE = 25
-
-
-def visible_claims(user) -> QuerySet:
-    return Claim.objects.visible_to(user)
-
-
-def visible_events(user) -> QuerySet:
-    """Every event for staff; for the public, events that a published claim is about."""
-    if user.is_authenticated and user.is_staff:
-        return Event.objects.all()
-    return Event.objects.filter(pk__in=Claim.objects.published().values("event_id"))
 
 
 def by_key(queryset: QuerySet, key: str):
@@ -57,14 +47,26 @@ def _query_without_page(request) -> str:
     return params.urlencode()
 
 
+def _filtered(filterset) -> QuerySet:
+    """The FilterSet's rows; none while a parameter is invalid (the form shows why), as the API
+    answers 400 to the same parameters."""
+    return filterset.qs if filterset.is_valid() else filterset.queryset.none()
+
+
+def _api_list(path: str, request) -> str:
+    """The API list with the page's filters: the same parameters give the same rows there."""
+    query = _query_without_page(request)
+    return path + (f"?{query}" if query else "")
+
+
 def home(request):
-    claims = visible_claims(request.user).select_related("event")
+    claims = Claim.objects.visible_to(request.user).select_related("event")
     context = {
         "contested": list(claims.contested().order_by("-updated_at", "pk")[:10]),
         "claims": list(
             claims.exclude(status=Claim.Status.CONTESTED).order_by("-updated_at", "pk")[:10]
         ),
-        "events": list(visible_events(request.user).order_by("-date", "name")[:8]),
+        "events": list(Event.objects.visible_to(request.user).order_by("-date", "name")[:8]),
         "documents": list(
             Document.objects.select_related("outlet").defer("text").order_by("-published", "pk")[:8]
         ),
@@ -75,23 +77,20 @@ def home(request):
 
 
 def claim_list(request):
-    form = ClaimFilterForm(request.GET)
-    claims = (
-        form.filter(visible_claims(request.user))
-        .select_related("event")
-        .order_by("-updated_at", "pk")
+    filterset = ClaimFilter(
+        request.GET, queryset=Claim.objects.visible_to(request.user), request=request
     )
+    claims = _filtered(filterset).select_related("event").order_by("-updated_at", "pk")
     page = _page(request, claims)
-    api_query = request.GET.urlencode()
     return render(
         request,
         "claims/claim_list.html",
         {
-            "form": form,
+            "form": filterset.form,
             "page": page,
             "filter_query": _query_without_page(request),
             "permalink": request.get_full_path(),
-            "api_url": "/api/v1/claims/" + (f"?{api_query}" if api_query else ""),
+            "api_url": _api_list("/api/v1/claims/", request),
         },
     )
 
@@ -111,7 +110,8 @@ def review_author() -> str:
 
 def claim_detail(request, slug):
     claim = by_key(
-        visible_claims(request.user).select_related("event").prefetch_related("tags"), slug
+        Claim.objects.visible_to(request.user).select_related("event").prefetch_related("tags"),
+        slug,
     )
     attributions = comparison.claim_attributions(claim)
     columns = comparison.stance_matrix(attributions)
@@ -144,8 +144,9 @@ def claim_version(request, slug, version):
     claim = by_key(Claim.objects.all(), slug)
     records = claim.history.order_by("history_date", "history_id")
     record = records.filter(version=version).last()
-    staff = request.user.is_authenticated and request.user.is_staff
-    if record is None or not (staff or record.publication == Claim.Publication.PUBLISHED):
+    if record is None or not (
+        sees_drafts(request.user) or record.publication == Claim.Publication.PUBLISHED
+    ):
         raise Http404("No such version.")
     later = records.filter(version__gt=version).first()
     # The statements as they stood while this version was current.
@@ -173,20 +174,20 @@ def claim_version(request, slug, version):
 
 
 def event_list(request):
-    form = EventFilterForm(request.GET)
-    claims = visible_claims(request.user)
-    events = form.filter(visible_events(request.user), claims).order_by("-date", "name")
+    filterset = EventFilter(
+        request.GET, queryset=Event.objects.visible_to(request.user), request=request
+    )
+    events = _filtered(filterset).order_by("-date", "name", "pk")
     page = _page(request, events)
-    api_query = request.GET.urlencode()
     return render(
         request,
         "claims/event_list.html",
         {
-            "form": form,
+            "form": filterset.form,
             "page": page,
             "filter_query": _query_without_page(request),
             "permalink": request.get_full_path(),
-            "api_url": "/api/v1/events/" + (f"?{api_query}" if api_query else ""),
+            "api_url": _api_list("/api/v1/events/", request),
         },
     )
 
@@ -196,15 +197,13 @@ EVENT_CLAIMS_SHOWN = 50
 
 
 def event_detail(request, slug):
-    event = by_key(Event.objects.all(), slug)
-    event_claims = visible_claims(request.user).filter(event=event)
+    event = by_key(Event.objects.visible_to(request.user), slug)
+    event_claims = Claim.objects.visible_to(request.user).filter(event=event)
     claims = list(
         event_claims.select_related("event").order_by("status", "text", "pk")[
             : EVENT_CLAIMS_SHOWN + 1
         ]
     )
-    if not claims and not (request.user.is_authenticated and request.user.is_staff):
-        raise Http404("No such page.")
     more_claims = len(claims) > EVENT_CLAIMS_SHOWN
     compared = comparison.compare_event(
         event, event_claims.values("pk"), page=request.GET.get("figures")
@@ -226,7 +225,7 @@ def event_detail(request, slug):
 
 def search(request):
     query = request.GET.get("q", "")
-    results = run_search(query, visible_claims(request.user)) if query.strip() else None
+    results = run_search(query, Claim.objects.visible_to(request.user)) if query.strip() else None
     return render(
         request,
         "claims/search.html",
@@ -234,7 +233,9 @@ def search(request):
             "query": query,
             "results": results,
             "permalink": request.get_full_path(),
-            "api_url": "/api/v1/claims/?" + urlencode({"search": results.query if results else ""}),
+            # The claims the page lists, all of them (the page shows the best LIMIT): ?q= of the
+            # API matches claims by the same rule (claims.search.matching_claims).
+            "api_url": "/api/v1/claims/?" + urlencode({"q": results.query if results else ""}),
         },
     )
 

@@ -22,17 +22,13 @@ OPPOSED = {
 }
 
 
-def _claims(user):
-    return Claim.objects.visible_to(user)
-
-
 def document_detail(request, pk):
     document = get_object_or_404(
         Document.objects.select_related("outlet", "origin_outlet", "derived_from__outlet"), pk=pk
     )
     origin = document_origins([document.pk])[document.pk]
     attributions = list(
-        document.attributions.filter(claim__in=_claims(request.user))
+        document.attributions.visible_to(request.user)
         .select_related("claim", "speaker", "via")
         .order_by("quote_start", "pk")
     )
@@ -83,9 +79,8 @@ def actor_detail(request, slug):
         slug=slug,
     )
     members = list(actor.members.order_by("name"))
-    claims = _claims(request.user)
     statements = list(
-        actor.attributions.filter(claim__in=claims)
+        actor.attributions.visible_to(request.user)
         .select_related("claim", "document__outlet", "via")
         .order_by("claim__text", "stance", "stated_on", "pk")
     )
@@ -131,7 +126,8 @@ def actor_detail(request, slug):
     for name in names:
         condition |= Q(text__icontains=name)
     mentioned = list(
-        claims.filter(condition)
+        Claim.objects.visible_to(request.user)
+        .filter(condition)
         .exclude(pk__in=list(by_claim))
         .select_related("event")
         .order_by("text", "pk")[:50]
@@ -153,21 +149,18 @@ def actor_detail(request, slug):
 
 def outlet_detail(request, slug):
     outlet = get_object_or_404(Outlet.objects.select_related("actor"), slug=slug)
-    claims = _claims(request.user)
+    attributions = Attribution.objects.visible_to(request.user)
     documents = list(
         outlet.documents.defer("text").select_related("derived_from", "origin_outlet")[:100]
     )
     own_voice = list(
-        Attribution.objects.filter(
-            claim__in=claims, voice=Attribution.Voice.OWN, document__outlet=outlet
-        )
+        attributions.filter(voice=Attribution.Voice.OWN, document__outlet=outlet)
         .select_related("claim", "document", "via")
         .defer("document__text")
         .order_by("-document__published", "pk")[:100]
     )
     relayed = list(
-        Attribution.objects.filter(claim__in=claims)
-        .filter(
+        attributions.filter(
             Q(via=outlet)
             | Q(document__outlet=outlet, voice__in=["quoted", "paraphrased", "unnamed"])
         )

@@ -333,7 +333,7 @@ def test_event_figures_are_grouped_with_intervals_origins_and_divergence(anon, w
 
 
 def test_event_figures_list_the_widest_divergences_and_count_them_all(anon, monkeypatch):
-    monkeypatch.setattr("claims.api.DIVERGENCES_LISTED", 2)
+    monkeypatch.setattr("claims.intervals.DIVERGENCES_LISTED", 2)
     event = factories.EventFactory()
     claim = factories.ClaimFactory(event=event)
     values = [10, 20, 30, 40]  # four exact figures from four attributions: six disjoint pairs
@@ -744,6 +744,26 @@ def test_claim_history_lists_field_changes(reviewer, world):
     assert {"field": "verdict", "old": "", "new": "false"} in entries[-1]["changes"]
 
 
+def test_claim_history_endpoint_and_admin_diff_name_the_same_changes(reviewer, world):
+    from curation.admin import field_changes
+
+    claim = world["toll"]
+    claim.verdict = Claim.Verdict.FALSE
+    claim.status = Claim.Status.REPORTED  # a derived field: diff_against alone would skip it
+    claim.save()
+    claim.tags.add(factories.TagFactory(name="airport"))
+    entries = token_client(reviewer).get(URL + f"claims/{claim.pk}/history/").json()
+    older, newer = list(claim.history.order_by("history_date", "history_id"))[-3:-1]
+    in_api = {change["field"] for change in entries[-2]["changes"]}
+    assert {"verdict", "status"} <= in_api
+    assert {str(Claim._meta.get_field(name).verbose_name) for name in in_api} == {
+        label for label, _, _ in field_changes(older, newer)
+    }
+    # Adding a tag records a version whose only change is the tags, as lists of through rows.
+    [tags] = entries[-1]["changes"]
+    assert tags["field"] == "tags" and tags["new"][-1]["claim"] == claim.pk
+
+
 def test_history_of_a_deleted_claim_is_still_readable(reviewer, world):
     claim = world["denial_claim"]
     pk = claim.pk
@@ -828,6 +848,37 @@ def test_claim_list_query_count_does_not_grow_with_page_size(
     # 12: documents for the origins (one per level of copying: here none is a copy).
     with django_assert_num_queries(12):
         response = anon.get(URL + f"claims/?expand=attributions&page_size={page_size}")
+    assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_filtered_claim_list_query_count_does_not_grow_with_page_size(
+    anon, world, django_assert_num_queries, page_size
+):
+    speaker = factories.ActorFactory(name="Bombing unit")
+    for i in range(50):
+        claim = factories.ClaimFactory(event=world["event"], text=f"Bombing claim {i}")
+        factories.AttributionFactory(
+            claim=claim, document=world["doc_a"], speaker=speaker, voice="quoted"
+        )
+    query = "q=bombing&speaker=Bombing&outlet=daily-a&stance=supports&date_after=2020-01-01"
+    # 1-6: the anon throttle (see above); 7: count; 8: the page of claims with the
+    # attribution-count sub-query (every filter is a condition or sub-query); 9: their tags.
+    with django_assert_num_queries(9):
+        response = anon.get(URL + f"claims/?{query}&page_size={page_size}")
+    assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_event_list_query_count_does_not_grow_with_page_size(
+    anon, world, django_assert_num_queries, page_size
+):
+    for _ in range(50):
+        factories.ClaimFactory(event=factories.EventFactory())
+    # 1-6: the anon throttle (see above); 7: count; 8: the page of events (visible_to and the
+    # claim filters are sub-queries).
+    with django_assert_num_queries(8):
+        response = anon.get(URL + f"events/?status=unsupported&page_size={page_size}")
     assert len(response.json()["results"]) == page_size
 
 

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from claims.models import Attribution, Claim
+from tests.api_helpers import grant
 from tests.factories import (
     ActorAliasFactory,
     ActorFactory,
@@ -60,7 +61,10 @@ def test_document_hides_quotes_of_unpublished_claims_from_the_public(client, sit
     body = client.get(site.doc_002.get_absolute_url()).content.decode()
     assert site.draft.text not in body
     assert body.count("<mark id=") == 1  # only Bakhtar's figures
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(UserFactory(is_staff=True))  # staff, but no view-claim permission
+    body = client.get(site.doc_002.get_absolute_url()).content.decode()
+    assert body.count("<mark id=") == 1
+    client.force_login(grant(UserFactory(is_staff=True), "view_claim"))
     body = client.get(site.doc_002.get_absolute_url()).content.decode()
     assert body.count("<mark id=") == 2
 
