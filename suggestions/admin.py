@@ -356,6 +356,35 @@ class DocumentWithSuggestionsAdmin(DocumentSuggestionsAdminMixin, DocumentAdmin)
     """The sources app's Document admin, with the import and review pages."""
 
 
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Bulk imports, read-only: each links to its progress page."""
+
+    list_display = ["name", "status", "imported", "duplicates", "failed", "created_at", "progress"]
+    list_filter = ["status"]
+    list_select_related = ["created_by"]
+    exclude = ["payload"]
+    readonly_fields = [
+        f.name for f in ImportBatch._meta.fields if f.name != "payload"
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("payload")
+
+    def has_add_permission(self, request):
+        return False  # batches start from Documents → Import a batch
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Progress")
+    def progress(self, batch):
+        from django.utils.html import format_html
+
+        url = reverse("admin:sources_document_import_batch_status", args=[batch.pk])
+        return format_html('<a href="{}">{}%</a>', url, batch.percent)
+
+
 @admin.register(SuggestionDecision)
 class SuggestionDecisionAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ["document", "kind", "quote_start", "quote_end", "decision", "decided_by"]

@@ -585,6 +585,9 @@ def accept_reviewed(
     if edits:
         candidate = edit_candidate(document, candidate, **edits)
     target_event = event or (claim.event if claim is not None else None)
+    if target_event is None and claim is None:
+        hinted = list(events_for_hint(candidate.event_hint)[:2])  # as accept_suggestion picks it
+        target_event = hinted[0] if len(hinted) == 1 else None
     warning = date_conflict(document=document, event=target_event, kind=candidate.kind)
     if warning and not dates_confirmed:
         raise ValidationError(

@@ -253,3 +253,25 @@ def test_the_database_worker_runs_the_queued_batch(tmp_path, tasks_backend):
         ("suggestions.tasks.suggest_document_task", "SUCCESSFUL"),
         ("suggestions.tasks.suggest_document_task", "SUCCESSFUL"),
     ]
+
+
+def test_the_batch_page_reads_in_fixed_queries(
+    editor_client, immediate_tasks, django_assert_num_queries
+):
+    files = {f"{n}.txt": f"Report {n}\n\n{KABUL}".encode() for n in range(5)}
+    batch = start_batch(data=make_zip(files), name="five.zip")
+    # session, user, permissions (user and group), the batch, its entries with their documents.
+    with django_assert_num_queries(6):
+        response = editor_client.get(
+            reverse("admin:sources_document_import_batch_status", args=[batch.pk])
+        )
+    assert response.content.decode().count("<td>Imported</td>") == 5
+
+
+def test_the_batch_list_links_each_batch_to_its_progress(immediate_tasks):
+    batch = start_batch(data=make_zip({"a.txt": KABUL.encode()}), name="one.zip")
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    body = client.get(reverse("admin:suggestions_importbatch_changelist")).content.decode()
+    status = reverse("admin:sources_document_import_batch_status", args=[batch.pk])
+    assert f'<a href="{status}">100%</a>' in body

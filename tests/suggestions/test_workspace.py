@@ -387,3 +387,28 @@ def test_the_workspace_works_with_the_keyboard_and_speaks_plainly(client, bombin
     assert "at least 46 killed" in shown and "more than 140 wounded" in shown
     for developer_term in ("Characters", "at_least", "more_than", "actor #", "paraphrased"):
         assert developer_term not in shown
+
+
+@pytest.mark.postgres
+def test_wording_similarity_uses_trigrams_on_postgresql():
+    from suggestions.services import wording_similarity
+
+    close = ClaimFactory(text="The explosion killed at least 46 people")
+    far = ClaimFactory(text="Schools reopened in Herat")
+    sentence = KUNDUZ.splitlines()[2]
+    scores = wording_similarity([close, far], [sentence])
+    assert scores[(close.pk, sentence)] > 0.9
+    assert scores[(far.pk, sentence)] < 0.3
+
+
+def test_a_new_claim_on_the_hinted_event_is_checked_for_dates_too(editor, bombing):
+    document = kunduz(published=datetime.date(2026, 3, 2))
+    with pytest.raises(ValidationError, match="I confirm the dates"):
+        accept_reviewed(
+            document=document,
+            candidate=candidate(document),
+            candidates=suggestions_for(document, include_decided=True),
+            new_claim_text="The bombing killed 46",
+            by=editor,
+        )
+    assert not Attribution.objects.exists()
