@@ -321,7 +321,7 @@ class DocumentSuggestionsAdminMixin:
             "opts": self.opts,
             "title": "Import a batch of articles",
             "form": form,
-            "recent": ImportBatch.objects.order_by("-created_at").defer("payload")[:10],
+            "recent": list(ImportBatch.objects.order_by("-created_at").defer("payload")[:10]),
         }
         return TemplateResponse(
             request, "admin/suggestions/document/import_batch.html", context, status=status
@@ -340,7 +340,7 @@ class DocumentSuggestionsAdminMixin:
             "opts": self.opts,
             "title": f"Batch “{batch.name}”",
             "batch": batch,
-            "entries": batch.entries.select_related("document"),
+            "entries": list(batch.entries.select_related("document")),
             "refresh_seconds": 2,
         }
         return TemplateResponse(

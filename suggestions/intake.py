@@ -117,6 +117,11 @@ def _finish(batch: ImportBatch, status: str, message: str) -> None:
     batch.status, batch.message, batch.finished_at, batch.payload = status, message, now, b""
 
 
+def stop_batch(batch: ImportBatch, message: str) -> None:
+    """Mark a batch as stopped, with the reason shown on its page."""
+    _finish(batch, ImportBatch.Status.FAILED, message)
+
+
 def count_suggestions(entry: ImportBatchEntry) -> int:
     """Run the suggestion engine on the entry's document and record how many it proposes."""
     from suggestions.review import suggestions_for

@@ -6,14 +6,20 @@ an import. Task arguments are primary keys: the rows hold the data, so any worke
 
 from django.tasks import task
 
-from suggestions.intake import count_suggestions, run_batch
+from suggestions.intake import count_suggestions, run_batch, stop_batch
 from suggestions.models import ImportBatch, ImportBatchEntry
 
 
 @task
 def run_batch_task(batch_id: int) -> dict:
     """Import the articles of a stored batch (see suggestions.intake.run_batch)."""
-    batch = run_batch(ImportBatch.objects.get(pk=batch_id))
+    batch = ImportBatch.objects.get(pk=batch_id)
+    try:
+        run_batch(batch)
+    except Exception as error:
+        # Whatever stopped the worker, the batch page must not say "Importing" for ever.
+        stop_batch(batch, f"The import stopped: {type(error).__name__}: {error}")
+        raise
     return {"imported": batch.imported, "duplicates": batch.duplicates, "failed": batch.failed}
 
 

@@ -275,3 +275,17 @@ def test_the_batch_list_links_each_batch_to_its_progress(immediate_tasks):
     body = client.get(reverse("admin:suggestions_importbatch_changelist")).content.decode()
     status = reverse("admin:sources_document_import_batch_status", args=[batch.pk])
     assert f'<a href="{status}">100%</a>' in body
+
+
+def test_a_batch_whose_worker_crashes_says_so(monkeypatch, immediate_tasks):
+    import suggestions.tasks
+
+    def crash(batch, **kwargs):
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(suggestions.tasks, "run_batch", crash)
+    batch = start_batch(data=make_zip({"a.txt": KABUL.encode()}), name="a.zip")
+    assert (batch.status, batch.message) == (
+        "failed",
+        "The import stopped: MemoryError: out of memory",
+    )
