@@ -513,13 +513,12 @@ def edit_candidate(document: Document, candidate, **edits) -> EditedCandidate:
     if "speaker" in edits and edits["speaker"] is not None:
         changes["speaker"] = " ".join(str(edits["speaker"]).split()) or None
         if changes["speaker"] != candidate.speaker:
-            changes["actor_id"] = None  # resolved again from the edited name when accepted
+            changes["actor_id"] = None  # accept_suggestion looks the edited name up
     text = document.text
     start, end = changes.get("start", candidate.start), changes.get("end", candidate.end)
     if not (0 <= start < end <= len(text)):
         raise ValidationError(
-            f"The quote must lie within the document's text (characters 1 to {len(text)}), "
-            "and end after it starts."
+            "The quote must lie within the document's text, and end after it starts."
         )
     quote = text[start:end]
     if not quote.strip() or quote != quote.strip():
@@ -537,18 +536,12 @@ def edit_candidate(document: Document, candidate, **edits) -> EditedCandidate:
             f"The quote must still hold the figure as written (“{candidate.text}”)."
         )
     changes["quote"] = quote
-    if "actor_id" in changes and changes.get("speaker"):
-        from suggestions.review import actor_table, resolve_speaker
-
-        changes["actor_id"] = resolve_speaker(changes["speaker"], actor_table())
     if changes.get("voice") in (Attribution.Voice.OWN, Attribution.Voice.HEARSAY):
         changes["actor_id"] = None
     fields = {f.name: getattr(candidate, f.name) for f in dataclasses.fields(Candidate)}
     fields.update(changes)
-    if fields["qualifier"] != "range" and "value_high" not in changes:
-        fields["value_high"] = (
-            None if fields["qualifier"] != candidate.qualifier else fields["value_high"]
-        )
+    if "qualifier" in changes and changes["qualifier"] != "range":
+        fields["value_high"] = None  # only a range has an upper number
     return EditedCandidate(**fields, original_fingerprint=candidate.fingerprint)
 
 

@@ -412,3 +412,21 @@ def test_a_new_claim_on_the_hinted_event_is_checked_for_dates_too(editor, bombin
             by=editor,
         )
     assert not Attribution.objects.exists()
+
+
+def test_an_edited_speaker_is_looked_up_among_known_actors_and_aliases(editor, bombing):
+    from tests.factories import ActorAliasFactory, ActorFactory
+
+    agency = ActorFactory(name="Bakhtar News Agency")
+    ActorAliasFactory(actor=agency, name="Bakhtar")
+    document = kunduz()
+    attribution = accept_reviewed(
+        document=document,
+        candidate=candidate(document, kind="attribution"),
+        candidates=suggestions_for(document, include_decided=True),
+        edits={"speaker": "Bakhtar"},
+        new_claim_text="Bakhtar reported the toll",
+        by=editor,
+    )
+    assert attribution.speaker == agency
+    assert Actor.objects.count() == 1
