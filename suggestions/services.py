@@ -546,14 +546,20 @@ def edit_candidate(document: Document, candidate, **edits) -> EditedCandidate:
 
 
 def twins_of(candidate, candidates) -> list:
-    """The other suggestions stating the same span in another kind: the attribution suggestion of
-    an accepted figure's sentence, or the figures of an accepted attribution's sentence."""
+    """The other suggestions stating the same thing in another kind: the statement suggestion of
+    an accepted figure's sentence, or the figures of an accepted statement. Twins cover the same
+    span, or one lies within the other (a quote trimmed to the clause inside the figure's
+    sentence)."""
+
+    def within(a, b) -> bool:
+        return b.start <= a.start and a.end <= b.end
+
     return [
         other
         for other in candidates
         if other.kind != candidate.kind
-        and (other.start, other.end) == (candidate.start, candidate.end)
         and other.fingerprint != candidate.fingerprint
+        and (within(other, candidate) or within(candidate, other))
     ]
 
 

@@ -430,3 +430,18 @@ def test_an_edited_speaker_is_looked_up_among_known_actors_and_aliases(editor, b
     )
     assert attribution.speaker == agency
     assert Actor.objects.count() == 1
+
+
+def test_twins_share_a_span_or_lie_one_within_the_other():
+    from suggestions.engine import Candidate
+    from suggestions.services import twins_of
+
+    figure = Candidate(kind="figure", quote="x" * 50, start=100, end=150, measure="killed")
+    same = Candidate(kind="attribution", quote="x" * 50, start=100, end=150)
+    trimmed = Candidate(kind="attribution", quote="x" * 20, start=120, end=140)
+    elsewhere = Candidate(kind="attribution", quote="x" * 20, start=160, end=180)
+    overlapping = Candidate(kind="attribution", quote="x" * 20, start=140, end=160)
+    other_figure = Candidate(kind="figure", quote="x" * 50, start=100, end=150, measure="wounded")
+    candidates = [figure, same, trimmed, elsewhere, overlapping, other_figure]
+    assert twins_of(figure, candidates) == [same, trimmed]
+    assert twins_of(trimmed, candidates) == [figure, other_figure]
