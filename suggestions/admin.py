@@ -92,6 +92,10 @@ class AcceptForm(forms.Form):
         data = super().clean()
         if not data.get("claim") and not (data.get("new_claim_text") or "").strip():
             raise ValidationError("Choose an existing claim or write the text of a new one.")
+        if data.get("claim") and (data.get("new_claim_text") or "").strip():
+            raise ValidationError(
+                "Choose an existing claim or write the text of a new one, not both."
+            )
         return data
 
 

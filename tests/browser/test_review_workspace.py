@@ -78,3 +78,21 @@ def test_a_suggestion_is_accepted_with_the_keyboard_alone(editor):
     assert f"s-{key}" not in page.content()
     assert editor.violations() == []
     editor.shot("review-workspace")
+
+
+def test_typing_a_new_claim_chooses_it(editor):
+    event = EventFactory(
+        name="Kunduz mosque bombing", place="Kunduz", date=datetime.date(2021, 10, 8)
+    )
+    toll = ClaimFactory(text="The Kunduz mosque bombing killed at least 46 people", event=event)
+    FigureFactory(attribution=AttributionFactory(claim=toll), event=event, measure="killed")
+    document = DocumentFactory(text=KUNDUZ, published=datetime.date(2021, 10, 9))
+    key = next(c for c in suggestions_for(document) if c.measure == "killed").fingerprint[:12]
+    editor.goto(f"/admin/sources/document/{document.pk}/suggestions/")
+    page = editor.page
+    assert page.is_checked(f"#s-{key}-claim-{toll.pk}")
+    page.focus(f"#s-{key}-new-text")
+    page.keyboard.type("The blast killed 46")
+    assert page.is_checked(f"#s-{key}-claim-new")
+    assert not page.is_checked(f"#s-{key}-claim-{toll.pk}")
+    assert editor.violations() == []

@@ -445,3 +445,19 @@ def test_twins_share_a_span_or_lie_one_within_the_other():
     candidates = [figure, same, trimmed, elsewhere, overlapping, other_figure]
     assert twins_of(figure, candidates) == [same, trimmed]
     assert twins_of(trimmed, candidates) == [figure, other_figure]
+
+
+def test_an_existing_and_a_new_claim_at_once_are_refused(client, bombing):
+    claim = toll_claim(bombing)
+    document = kunduz()
+    response = accept(
+        client,
+        document,
+        {
+            "fingerprint": candidate(document).fingerprint,
+            "claim": claim.pk,
+            "new_claim_text": "Another claim",
+        },
+    )
+    assert "not both" in response.content.decode()
+    assert not Attribution.objects.filter(document=document).exists()
