@@ -19,6 +19,7 @@ from suggestions.models import ImportBatch, ImportBatchEntry
 log = logging.getLogger(__name__)
 
 Progress = Callable[[ImportBatch, ImportBatchEntry], None]
+_PROGRESS_FIELDS = ["status", "message", "total", "imported", "duplicates", "failed", "finished_at"]
 
 
 def start_batch(*, data: bytes, name: str, outlet: str = "", by=None, run: bool = True):
@@ -32,7 +33,7 @@ def start_batch(*, data: bytes, name: str, outlet: str = "", by=None, run: bool 
     )
     if run:
         run_batch_task.enqueue(batch.pk)
-        batch.refresh_from_db()
+        batch.refresh_from_db(fields=_PROGRESS_FIELDS)
     return batch
 
 
