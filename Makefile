@@ -37,6 +37,9 @@ run: install
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_seeds
 	$(PY) manage.py create_demo_accounts
+	@# The task worker (bulk imports) runs beside the server and stops with it.
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 seed: install

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_tasks_db",
     "sources",
     "claims",
     "suggestions",
@@ -233,3 +234,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     "loggers": {"axes": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
 }
+
+# Background work (bulk imports: extraction and suggestions) goes through Django's tasks framework.
+# The default stores tasks in this database and `manage.py db_worker` runs them; across machines,
+# set TASKS_BACKEND=django_tasks_rq.RQBackend (django-tasks-rq, with Redis) instead. Tests use
+# django.tasks.backends.immediate.ImmediateBackend where they need the result at once.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

@@ -9,6 +9,7 @@ same text or the same URL returns the document that already holds it.
 import codecs
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -238,3 +239,158 @@ def import_path(path: str | Path, **options) -> ImportResult:
     except OSError as error:
         raise ImportRefused(f"{path}: cannot read the file ({error.strerror}).") from None
     return import_document(data, name=path.name, **options)
+
+
+# --- batches: a folder, a zip or a feed file of articles -------------------------------------------
+
+ZIP_SUFFIXES = {".zip"}
+FEED_SUFFIXES = {".xml", ".rss", ".atom", ".feed"}
+# A batch file (zip or feed) and its article count stay bounded, so one upload cannot fill the
+# database or keep the worker busy for hours; larger sets are imported as several batches.
+MAX_BATCH_BYTES = 100 * 1024 * 1024
+MAX_BATCH_ITEMS = 2000
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One article of a batch: its name for the report, how to read its bytes, and what the feed
+    said about it (empty for files)."""
+
+    name: str
+    read: Callable[[], bytes]
+    file_name: str = ""  # what the importer reads the type from, when the name does not say
+    url: str = ""
+    title: str = ""
+    published: datetime.date | None = None
+
+    def import_(self, *, outlet: str = "") -> ImportResult:
+        """Import this article (see import_document); raises ImportRefused."""
+        return import_document(
+            self.read(),
+            name=self.file_name or self.name,
+            outlet=outlet,
+            url=self.url,
+            published=self.published,
+            title=self.title,
+        )
+
+
+def _skipped(name: str) -> bool:
+    parts = Path(name).parts
+    return any(part.startswith(".") or part == "__MACOSX" for part in parts)
+
+
+def pack_folder(path: str | Path) -> bytes:
+    """The files under `path` (hidden ones left out) as a zip, so a worker anywhere can read them."""
+    import io
+    import zipfile
+
+    root = Path(path)
+    if not root.is_dir():
+        raise ImportRefused(f"{root}: not a folder.")
+    buffer, size = io.BytesIO(), 0
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(p for p in root.rglob("*") if p.is_file()):
+            relative = file.relative_to(root).as_posix()
+            if _skipped(relative):
+                continue
+            size += file.stat().st_size
+            if size > MAX_BATCH_BYTES:
+                raise ImportRefused(
+                    f"{root}: the folder holds more than {MAX_BATCH_BYTES // (1024 * 1024)} MB."
+                )
+            archive.write(file, relative)
+    return buffer.getvalue()
+
+
+def is_feed(name: str, head: bytes) -> bool:
+    """Whether a batch file is an RSS or Atom feed (by its suffix, else by its first element)."""
+    if Path(name).suffix.lower() in FEED_SUFFIXES:
+        return True
+    start = head[:1024].lstrip(codecs.BOM_UTF8).lstrip().lower()
+    return start.startswith(b"<?xml") or start.startswith((b"<rss", b"<feed", b"<rdf"))
+
+
+def batch_items(data: bytes, *, name: str) -> list[BatchItem]:
+    """The articles of a zip or a feed file, in order; raises ImportRefused when it is neither."""
+    if len(data) > MAX_BATCH_BYTES:
+        raise ImportRefused(
+            f"{name}: the file is larger than {MAX_BATCH_BYTES // (1024 * 1024)} MB."
+        )
+    if data[:4] == b"PK\x03\x04" or Path(name).suffix.lower() in ZIP_SUFFIXES:
+        items = _zip_items(data, name=name)
+    elif is_feed(name, data):
+        items = _feed_items(data, name=name)
+    else:
+        raise ImportRefused(f"{name}: not a zip file or an RSS/Atom feed.")
+    if not items:
+        raise ImportRefused(f"{name}: no articles were found in it.")
+    if len(items) > MAX_BATCH_ITEMS:
+        raise ImportRefused(
+            f"{name}: {len(items)} articles; a batch holds at most {MAX_BATCH_ITEMS}."
+        )
+    return items
+
+
+def _zip_items(data: bytes, *, name: str) -> list[BatchItem]:
+    import io
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = [i for i in archive.infolist() if not i.is_dir() and not _skipped(i.filename)]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportRefused(f"{name}: this is not a readable zip file.") from None
+
+    def reader(info):
+        def read() -> bytes:
+            # Bounded: a member that inflates past the limit is refused by import_document.
+            try:
+                with archive.open(info) as member:
+                    return member.read(MAX_BYTES + 1)
+            except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as error:
+                raise ImportRefused(
+                    f"{info.filename}: cannot be read from the zip ({error})."
+                ) from None
+
+        return read
+
+    return [BatchItem(name=info.filename, read=reader(info)) for info in infos]
+
+
+def _feed_items(data: bytes, *, name: str) -> list[BatchItem]:
+    """One item per feed entry: its content (or summary) as a small HTML page, with its link,
+    title and date."""
+    import feedparser
+    from django.utils.html import escape
+
+    feed = feedparser.parse(data)
+    if not feed.entries:
+        if feed.bozo:
+            raise ImportRefused(f"{name}: this is not a readable RSS or Atom feed.")
+        return []
+    items = []
+    for number, entry in enumerate(feed.entries, start=1):
+        title = " ".join((entry.get("title") or "").split())
+        contents = entry.get("content") or []
+        body = contents[0].get("value", "") if contents else entry.get("summary", "")
+        kind = contents[0].get("type", "text/html") if contents else "text/html"
+        if "html" not in kind:
+            body = "".join(f"<p>{escape(p)}</p>" for p in body.split("\n\n"))
+        page = (
+            f"<html><head><title>{escape(title)}</title></head>"
+            f"<body><article><h1>{escape(title)}</h1>{body}</article></body></html>"
+        ).encode()
+        parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+        published = datetime.date(*parsed[:3]) if parsed else None
+        items.append(
+            BatchItem(
+                name=f"{title or 'Untitled'} (entry {number})",
+                read=lambda page=page: page,
+                file_name=f"feed entry {number}.html",
+                url=(entry.get("link") or "").strip(),
+                title=title,
+                published=published,
+            )
+        )
+    return items

@@ -1,10 +1,14 @@
 """Admin pages for importing articles and reviewing suggestions, as a mixin for DocumentAdmin.
 
 `class DocumentAdmin(DocumentSuggestionsAdminMixin, admin.ModelAdmin)` gains:
-- <document>/suggestions/          the engine's candidates, each with accept and reject buttons;
-- <document>/suggestions/accept/   POST: record the attribution (+ figure) on a chosen or new claim;
+- <document>/suggestions/          the review workspace: the text with every suggestion marked, and
+                                   each suggestion in plain words with the claims it may join;
+- <document>/suggestions/accept/   POST: record the attribution (+ figure), edited in place, on a
+                                   chosen or new claim (dates checked, twins retired);
 - <document>/suggestions/reject/   POST: record the rejection, so it is not suggested again;
-- import/                          upload a .txt or .html file (same function as import_document).
+- import/                          upload a .txt or .html file (same function as import_document);
+- import-batch/                    upload a zip or feed file: queued for the worker (import_batch);
+- import-batch/<id>/               the batch's progress, refreshing itself until it is finished.
 The views only translate: the work is in suggestions.services and sources.importing.
 The sources app knows nothing of suggestions: this module re-registers its Document admin with
 the mixin.
@@ -22,13 +26,20 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from claims.admin.document import DocumentAdmin
-from claims.models import Claim, Event
+from claims.models import Attribution, Claim, Event, Figure
 from curation.admin import SafeAutocompleteMixin
-from sources.importing import MAX_BYTES, ImportRefused, import_document
+from sources.importing import MAX_BATCH_BYTES, MAX_BYTES, ImportRefused, import_document
 from sources.models import Document
-from suggestions.models import SuggestionDecision
+from suggestions.intake import start_batch
+from suggestions.models import ImportBatch, SuggestionDecision
 from suggestions.review import find_candidate, suggestions_for
-from suggestions.services import accept_suggestion, likely_claims_for, reject_suggestion
+from suggestions.services import (
+    PRESELECT_CONFIDENCE,
+    accept_reviewed,
+    locate_quote,
+    reject_suggestion,
+)
+from suggestions.workspace import workspace
 
 
 class ImportDocumentForm(forms.Form):
@@ -52,12 +63,59 @@ class AcceptForm(forms.Form):
     claim = forms.ModelChoiceField(queryset=Claim.objects.all(), required=False)
     new_claim_text = forms.CharField(required=False, max_length=500)
     event = forms.ModelChoiceField(queryset=Event.objects.all(), required=False)
+    dates_confirmed = forms.BooleanField(required=False)
+    # Edits made in place before accepting; empty keeps what was suggested.
+    speaker = forms.CharField(required=False, max_length=300)
+    voice = forms.ChoiceField(required=False, choices=[("", ""), *Attribution.Voice.choices])
+    stance = forms.ChoiceField(required=False, choices=[("", ""), *Attribution.Stance.choices])
+    quote = forms.CharField(required=False, strip=False, max_length=20000)
+    qualifier = forms.ChoiceField(required=False, choices=[("", ""), *Figure.Qualifier.choices])
+    value = forms.IntegerField(required=False, min_value=0)
+    value_high = forms.IntegerField(required=False, min_value=0)
+
+    def edits(self, document, candidate) -> dict:
+        """The fields the editor changed, as suggestions.services.edit_candidate takes them."""
+        data = self.cleaned_data
+        edits = {
+            key: data[key]
+            for key in ("voice", "stance", "qualifier", "value", "value_high")
+            if data[key] not in (None, "") and data[key] != getattr(candidate, key)
+        }
+        if "speaker" in self.data and (data["speaker"] or None) != (candidate.speaker or None):
+            edits["speaker"] = data["speaker"]
+        quote = data["quote"].replace("\r\n", "\n").strip()
+        if quote and quote != candidate.quote:
+            edits["start"], edits["end"] = locate_quote(document, quote, near=candidate.start)
+        return edits
 
     def clean(self):
         data = super().clean()
         if not data.get("claim") and not (data.get("new_claim_text") or "").strip():
             raise ValidationError("Choose an existing claim or write the text of a new one.")
+        if data.get("claim") and (data.get("new_claim_text") or "").strip():
+            raise ValidationError(
+                "Choose an existing claim or write the text of a new one, not both."
+            )
         return data
+
+
+class ImportBatchForm(forms.Form):
+    file = forms.FileField(
+        help_text="A .zip of .txt and .html files, or an RSS or Atom feed file (.xml, .rss, .atom)."
+    )
+    outlet = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="Publisher of every article; created if unknown. Empty: read from each page.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BATCH_BYTES:
+            raise ValidationError(
+                f"The file is larger than {MAX_BATCH_BYTES // (1024 * 1024)} MB: split the batch."
+            )
+        return upload
 
 
 class RejectForm(forms.Form):
@@ -75,6 +133,16 @@ class DocumentSuggestionsAdminMixin:
         wrap = self.admin_site.admin_view
         return [
             path("import/", wrap(self.import_view), name="{}_{}_import".format(*info)),
+            path(
+                "import-batch/",
+                wrap(self.import_batch_view),
+                name="{}_{}_import_batch".format(*info),
+            ),
+            path(
+                "import-batch/<int:batch_id>/",
+                wrap(self.import_batch_status_view),
+                name="{}_{}_import_batch_status".format(*info),
+            ),
             path(
                 "<path:object_id>/suggestions/",
                 wrap(self.suggestions_view),
@@ -117,16 +185,19 @@ class DocumentSuggestionsAdminMixin:
 
     def suggestions_view(self, request, object_id):
         document = self._document_or_404(request, object_id)
-        candidates = suggestions_for(document)
-        likely = likely_claims_for(document, candidates)
-        rows = [{"candidate": c, "claims": likely.get(c.fingerprint, [])} for c in candidates]
+        rows, text_html = workspace(document, suggestions_for(document))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Suggestions for “{document.title}”",
+            "title": f"Review suggestions for “{document.title}”",
             "document": document,
             "rows": rows,
+            "text_html": text_html,
+            "threshold": round(100 * PRESELECT_CONFIDENCE),
             "events": list(Event.objects.order_by("-date", "name").only("pk", "name", "date")),
+            "voices": Attribution.Voice.choices,
+            "stances": Attribution.Stance.choices,
+            "qualifiers": Figure.Qualifier.choices,
             "can_decide": self._can_decide(request),
         }
         return TemplateResponse(
@@ -142,25 +213,28 @@ class DocumentSuggestionsAdminMixin:
         if not form.is_valid():
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
             return back
-        candidate = find_candidate(document, form.cleaned_data["fingerprint"])
+        candidates = suggestions_for(document, include_decided=True)
+        fingerprint = form.cleaned_data["fingerprint"]
+        candidate = next((c for c in candidates if c.fingerprint == fingerprint), None)
         if candidate is None:
             messages.error(request, "This suggestion no longer matches the document's text.")
             return back
         try:
-            attribution = accept_suggestion(
+            attribution = accept_reviewed(
                 document=document,
                 candidate=candidate,
+                candidates=candidates,
+                edits=form.edits(document, candidate),
                 claim=form.cleaned_data["claim"],
                 new_claim_text=form.cleaned_data["new_claim_text"],
                 event=form.cleaned_data["event"],
+                dates_confirmed=form.cleaned_data["dates_confirmed"],
                 by=request.user,
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return back
-        messages.success(
-            request, f"Accepted: attribution #{attribution.pk} on “{attribution.claim.text}”."
-        )
+        messages.success(request, f"Accepted onto the claim “{attribution.claim.text}”.")
         return back
 
     def reject_suggestion_view(self, request, object_id):
@@ -220,6 +294,63 @@ class DocumentSuggestionsAdminMixin:
             request, "admin/suggestions/document/import.html", context, status=status
         )
 
+    def import_batch_view(self, request):
+        """Upload a zip or feed file: stored as a batch and handed to the worker; the request
+        returns at once to the batch's status page."""
+        if not request.user.has_perm("sources.add_document"):
+            raise PermissionDenied
+        status = 200
+        if request.method == "POST":
+            form = ImportBatchForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                batch = start_batch(
+                    data=upload.read(MAX_BATCH_BYTES + 1),
+                    name=upload.name,
+                    outlet=form.cleaned_data["outlet"],
+                    by=request.user,
+                )
+                info = self.opts.app_label, self.opts.model_name
+                return HttpResponseRedirect(
+                    reverse(
+                        "{}:{}_{}_import_batch_status".format(self.admin_site.name, *info),
+                        args=[batch.pk],
+                    )
+                )
+            status = 400
+        else:
+            form = ImportBatchForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import a batch of articles",
+            "form": form,
+            "recent": list(ImportBatch.objects.order_by("-created_at").defer("payload")[:10]),
+        }
+        return TemplateResponse(
+            request, "admin/suggestions/document/import_batch.html", context, status=status
+        )
+
+    def import_batch_status_view(self, request, batch_id):
+        if not request.user.has_perm("sources.view_document"):
+            raise PermissionDenied
+        batch = (
+            ImportBatch.objects.defer("payload").select_related("created_by").filter(pk=batch_id)
+        ).first()
+        if batch is None:
+            raise Http404("There is no such batch.")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Batch “{batch.name}”",
+            "batch": batch,
+            "entries": list(batch.entries.select_related("document")),
+            "refresh_seconds": 2,
+        }
+        return TemplateResponse(
+            request, "admin/suggestions/document/import_batch_status.html", context
+        )
+
 
 admin.site.unregister(Document)
 
@@ -227,6 +358,35 @@ admin.site.unregister(Document)
 @admin.register(Document)
 class DocumentWithSuggestionsAdmin(DocumentSuggestionsAdminMixin, DocumentAdmin):
     """The sources app's Document admin, with the import and review pages."""
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Bulk imports, read-only: each links to its progress page."""
+
+    list_display = ["name", "status", "imported", "duplicates", "failed", "created_at", "progress"]
+    list_filter = ["status"]
+    list_select_related = ["created_by"]
+    exclude = ["payload"]
+    readonly_fields = [
+        f.name for f in ImportBatch._meta.fields if f.name != "payload"
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("payload")
+
+    def has_add_permission(self, request):
+        return False  # batches start from Documents → Import a batch
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Progress")
+    def progress(self, batch):
+        from django.utils.html import format_html
+
+        url = reverse("admin:sources_document_import_batch_status", args=[batch.pk])
+        return format_html('<a href="{}">{}%</a>', url, batch.percent)
 
 
 @admin.register(SuggestionDecision)
