@@ -5,6 +5,7 @@ only published claims and the attributions and figures of published claims. Even
 documents and actors, are public reference material.
 """
 
+import json
 from collections import defaultdict
 from datetime import UTC
 
@@ -23,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from api.filters import is_id
-from api.renderers import JSONLDRenderer
+from api.renderers import JSONLDRenderer, TurtleRenderer
 from api.viewsets import (
     MAX_PAGE_SIZE,
     ApiSchema,
@@ -31,9 +32,9 @@ from api.viewsets import (
     IdCursorPagination,
     with_write_schema,
 )
-from claims import intervals
+from claims import intervals, provenance
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
-from claims.models import Attribution, Claim, Event, Figure
+from claims.models import Attribution, Claim, ClaimRelation, Event, Figure
 from claims.serializers import (
     AttributionDetailSerializer,
     AttributionSerializer,
@@ -128,8 +129,30 @@ EXPAND = OpenApiParameter(
 )
 
 
+class ProvenanceMixin:
+    """Detail endpoints also answer `Accept: text/turtle` and `Accept: application/ld+json` (or
+    `?format=ttl`, `?format=jsonld`) with the W3C PROV-O / Web Annotation graph of what the
+    reader may see (claims.provenance)."""
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) == "retrieve":
+            renderers += [JSONLDRenderer(), TurtleRenderer()]
+        return renderers
+
+    def wants_provenance(self) -> bool:
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return isinstance(renderer, (JSONLDRenderer, TurtleRenderer))
+
+    def provenance_response(self, claims, events=()) -> Response:
+        graph = provenance.provenance_graph(claims, self.request.build_absolute_uri("/"), events)
+        if isinstance(self.request.accepted_renderer, TurtleRenderer):
+            return Response(provenance.serialize(graph, provenance.TURTLE))
+        return Response(json.loads(provenance.serialize(graph, provenance.JSON_LD)))
+
+
 @with_write_schema
-class EventViewSet(CuratedViewSet):
+class EventViewSet(ProvenanceMixin, CuratedViewSet):
     serializer_class = EventSerializer
     filterset_class = EventFilter
     ordering_fields = ["date", "name", "created_at", "updated_at"]
@@ -137,6 +160,13 @@ class EventViewSet(CuratedViewSet):
 
     def get_queryset(self):
         return Event.objects.all()
+
+    def retrieve(self, request, *args, **kwargs):
+        if self.wants_provenance():
+            event = self.get_object()
+            claims = visible_claims(request.user).filter(event=event)
+            return self.provenance_response(claims, [event])
+        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         summary="Every figure for the event, grouped by measure and population",
@@ -254,7 +284,7 @@ ACTIONS = {"+": "create", "~": "update", "-": "delete"}
 
 
 @with_write_schema
-class ClaimViewSet(CuratedViewSet):
+class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
     serializer_class = ClaimSerializer
     detail_serializer_class = ClaimDetailSerializer
     write_serializer_class = ClaimWriteSerializer
@@ -296,6 +326,14 @@ class ClaimViewSet(CuratedViewSet):
         ]
         context = self.get_serializer_context()
         context["origins"] = attribution_origins(attributions) if attributions else {}
+        detailed = [
+            c.pk for c in claims if "attributions" in getattr(c, "_prefetched_objects_cache", {})
+        ]
+        if detailed:
+            # Relations of every claim shown in detail, in one query.
+            context["relations"] = ClaimRelation.objects.seen_from(
+                detailed, visible_claims(self.request.user)
+            )
         return context
 
     @extend_schema(parameters=[EXPAND])
@@ -312,6 +350,8 @@ class ClaimViewSet(CuratedViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         claim = self.get_object()
+        if self.wants_provenance():
+            return self.provenance_response(Claim.objects.filter(pk=claim.pk))
         data = ClaimDetailSerializer(claim, context=self._context_with_origins([claim])).data
         response = Response(data)
         response["ETag"] = f'"{claim.version}"'
@@ -366,12 +406,16 @@ class ClaimViewSet(CuratedViewSet):
         claim = (
             Claim.objects.filter(pk=claim.pk)
             .prefetch_related(
-                Prefetch("attributions", Attribution.objects.select_related("document__outlet"))
+                Prefetch(
+                    "attributions",
+                    Attribution.objects.select_related("document__outlet", "via", "speaker"),
+                )
             )
             .get()
         )
         author = getattr(settings, "CLAIMREVIEW_AUTHOR", "Claim-and-attribution tracker")
-        return Response(claim_review(claim, request, author))
+        origins = attribution_origins(claim.attributions.all())
+        return Response(claim_review(claim, request, author, origins))
 
     @extend_schema(
         summary="Every recorded version of the claim (staff only)",

@@ -9,10 +9,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from claims import comparison
+from claims import appearance, comparison, relations
 from claims.forms import ClaimFilterForm, EventFilterForm
-from claims.models import Claim, Event
+from claims.models import Claim, ClaimRelation, Event
 from claims.search import search as run_search
+from claims.services import attribution_origins
 from sources.models import Document
 
 PAGE_SIZE = 25
@@ -95,13 +96,17 @@ def claim_detail(request, slug):
         visible_claims(request.user).select_related("event").prefetch_related("tags"), slug
     )
     attributions = comparison.claim_attributions(claim)
-    columns = comparison.stance_matrix(attributions)
+    origins = attribution_origins(attributions)
+    columns = comparison.stance_matrix(attributions, origins)
+    related = ClaimRelation.objects.seen_from([claim.pk], visible_claims(request.user))[claim.pk]
     return render(
         request,
         "claims/claim_detail.html",
         {
             "claim": claim,
             "columns": columns,
+            "first_appearance": appearance.first_appearance(attributions, origins),
+            "relations": [(kind, relations.LABELS[kind], other) for kind, other in related],
             "attribution_count": len(attributions),
             "permalink": reverse("claims:claim", kwargs={"slug": claim.pk}),
             "api_url": f"/api/v1/claims/{claim.pk}/",

@@ -332,8 +332,8 @@ def test_claim_page_query_count_is_constant(client, django_assert_num_queries, r
         )
         FigureFactory(attribution=a)
     # claim with event, tags, attributions with speaker/via/document/outlet, their figures,
-    # document origins (one level: no copies)
-    with django_assert_num_queries(5):
+    # document origins (one level: no copies), the claim's relations with the other claims
+    with django_assert_num_queries(6):
         assert client.get(claim.get_absolute_url()).status_code == 200
 
 
