@@ -15,10 +15,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import permissions, serializers
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -30,11 +31,19 @@ from api.viewsets import (
     ApiSchema,
     CuratedViewSet,
     IdCursorPagination,
+    PagePagination,
     with_write_schema,
 )
 from claims import intervals, provenance
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
-from claims.models import Attribution, Claim, ClaimRelation, Event, Figure
+from claims.models import (
+    Attribution,
+    Claim,
+    ClaimRelation,
+    Event,
+    Figure,
+    WebhookSubscription,
+)
 from claims.serializers import (
     AttributionDetailSerializer,
     AttributionSerializer,
@@ -50,6 +59,8 @@ from claims.serializers import (
     FigureWriteSerializer,
     HistoryEntrySerializer,
     StancesSerializer,
+    WebhookDeliverySerializer,
+    WebhookSubscriptionSerializer,
     claim_review,
 )
 from claims.services import attribution_origins
@@ -576,9 +587,11 @@ class ChangesView(GenericAPIView):
             )
         },
     )
-    def get(self, request):
-        since, after_type, after_id = self._cursor(request)
-        size = self._page_size(request)
+    @staticmethod
+    def page_after(since, after_type, after_id, size) -> tuple[list, bool]:
+        """Up to `size` history rows after the cursor, oldest first, as (date, type, history id,
+        row), and whether more follow. Webhooks (claims.webhooks) read the feed through this and
+        `public_records`."""
         rows = []
         for name, model in CHANGE_TYPES.items():
             history = model.history.model.objects
@@ -596,7 +609,17 @@ class ChangesView(GenericAPIView):
             ):
                 rows.append((row["history_date"], name, row["history_id"], row))
         rows.sort(key=lambda r: r[:3])
-        page, more = rows[:size], len(rows) > size
+        return rows[:size], len(rows) > size
+
+    @classmethod
+    def public_records(cls, page) -> list[dict]:
+        """The records of a page that anonymous readers may see."""
+        return cls._visible(page, None)
+
+    def get(self, request):
+        since, after_type, after_id = self._cursor(request)
+        size = self._page_size(request)
+        page, more = self.page_after(since, after_type, after_id, size)
         results = self._visible(page, request.user)
         next_url = None
         if more and page:
@@ -634,7 +657,8 @@ class ChangesView(GenericAPIView):
             raise ValidationError({"page_size": ["A positive whole number."]})
         return min(int(raw), MAX_PAGE_SIZE)
 
-    def _visible(self, page, user) -> list[dict]:
+    @staticmethod
+    def _visible(page, user) -> list[dict]:
         def change(name, row, action=None):
             return {
                 "type": name,
@@ -646,7 +670,7 @@ class ChangesView(GenericAPIView):
         if sees_drafts(user):
             return [change(name, row) for _, name, _, row in page]
         claim_rows = [row for _, name, _, row in page if name == "claim"]
-        previous = self._previous_publication(claim_rows)
+        previous = ChangesView._previous_publication(claim_rows)
         attribution_ids = {row["attribution_id"] for _, name, _, row in page if name == "figure"}
         claim_of_attribution = dict(
             Attribution.history.filter(id__in=attribution_ids).values_list("id", "claim_id")
@@ -679,7 +703,8 @@ class ChangesView(GenericAPIView):
                 results.append(change(name, row))
         return results
 
-    def _previous_publication(self, claim_rows) -> dict[int, str | None]:
+    @staticmethod
+    def _previous_publication(claim_rows) -> dict[int, str | None]:
         """For each historical claim row: the publication state of the row before it."""
         if not claim_rows:
             return {}
@@ -698,6 +723,41 @@ class ChangesView(GenericAPIView):
                 previous[row["history_id"]] = before
                 before = row["publication"]
         return previous
+
+
+class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
+    """Webhook subscriptions (staff only, e.g. with a staff user's token): each receives a signed
+    POST for every public change, the records of /api/v1/changes/ (see README, "Webhooks")."""
+
+    serializer_class = WebhookSubscriptionSerializer
+    permission_classes = [permissions.IsAdminUser]
+    parser_classes = [JSONParser]
+    pagination_class = PagePagination
+    schema = ApiSchema()
+    filter_backends = []
+    ordering = ["id"]
+
+    def get_queryset(self):
+        return WebhookSubscription.objects.order_by("pk")
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=self.request.user)
+
+    def perform_update(self, serializer):
+        if serializer.validated_data.get("active") and not serializer.instance.active:
+            serializer.save(failure_count=0)  # switched back on: start counting afresh
+        else:
+            serializer.save()
+
+    @extend_schema(
+        summary="The subscription's delivery log, newest first",
+        responses={200: WebhookDeliverySerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        subscription = self.get_object()
+        page = self.paginate_queryset(subscription.deliveries.order_by("-pk"))
+        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 
 @with_write_schema

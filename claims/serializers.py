@@ -13,7 +13,15 @@ from rest_framework.reverse import reverse
 
 from api.serializers import StrictModelSerializer
 from claims.appearance import first_appearance
-from claims.models import Attribution, Claim, Event, Figure, Tag
+from claims.models import (
+    Attribution,
+    Claim,
+    Event,
+    Figure,
+    Tag,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from sources import serializers as source_serializers
 from sources.serializers import (
     CURATED_READ_ONLY,
@@ -592,3 +600,30 @@ class DocumentWriteSerializer(source_serializers.DocumentWriteSerializer):
         from claims import services
 
         services.save_document(document=instance)
+
+
+class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+    """A webhook subscription (staff only). The secret is generated when not given."""
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["id", "url", "description", "secret", "active", "failure_count", "created_at"]
+        read_only_fields = ["id", "failure_count", "created_at"]
+        extra_kwargs = {"secret": {"required": False, "min_length": 16}}
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "payload",
+            "status",
+            "attempts",
+            "response_status",
+            "error",
+            "next_attempt_at",
+            "created_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # After a successful write request commits, enqueue the webhook dispatcher (a background task).
+    "claims.webhooks.WebhookDispatchMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -184,6 +186,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Request and response shapes differ (ids in, {id, name} out): separate components.
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "status": the claims keep "StatusEnum".
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "claims.models.claim.Status",
+        "WebhookDeliveryStatusEnum": "claims.models.webhook.DeliveryStatus",
+    },
 }
 # Request bodies above this size are refused (413 in the API).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
@@ -193,6 +200,24 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+
+# Background tasks (Django's tasks framework). The immediate backend runs a task inside the call
+# that enqueues it: fine for development and tests; in production use a worker backend (for
+# example django-tasks-db's DatabaseBackend and `manage.py db_worker`) so that webhook deliveries
+# never run inside the write request that caused them.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend"),
+    }
+}
+
+# Webhooks for API consumers (claims/webhooks.py; README, "Webhooks").
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5)  # per delivery
+WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 10)  # consecutive, then switched off
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)  # doubles each retry
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
+if WEBHOOK_MAX_ATTEMPTS < 1 or WEBHOOK_MAX_FAILURES < 1:
+    raise ImproperlyConfigured("WEBHOOK_MAX_ATTEMPTS and WEBHOOK_MAX_FAILURES must be at least 1.")
 
 # Security headers. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_ENABLED=true.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -2,6 +2,7 @@ from claims.models.attribution import Attribution, AttributionQuerySet, Figure, 
 from claims.models.claim import Claim, ClaimQuerySet, Tag
 from claims.models.event import Event
 from claims.models.relation import ClaimRelation, ClaimRelationQuerySet
+from claims.models.webhook import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Attribution",
@@ -14,4 +15,6 @@ __all__ = [
     "Figure",
     "FigureQuerySet",
     "Tag",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]
