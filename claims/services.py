@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from claims import intervals, status
+from claims import intervals, relations, status
 from claims.models import Attribution, Claim, ClaimRelation, Event, Figure, Tag
 from sources.models import Document
 
@@ -79,7 +79,8 @@ def _speaker_label(a: Attribution, origin_label: str) -> str:
 
 
 def evidence_for(claim: Claim) -> tuple[list[status.Evidence], status.Figures]:
-    """Everything the status rules read about a claim, in three queries."""
+    """Everything the status rules read about a claim and its same_as group, in four queries
+    (one more per further step of a same_as chain)."""
     attributions = list(
         group_attributions(claim)
         .select_related("speaker", "via", "document")
@@ -201,8 +202,6 @@ def delete_relation(*, relation: ClaimRelation) -> None:
 def suggest_relations(*, threshold: float = 0.6, limit: int = 50) -> list[tuple]:
     """Pairs of claims worded alike (claim, claim, score), best first, not yet related: candidates
     for an editor to confirm as same_as, narrower/broader or contradicts."""
-    from claims import relations
-
     texts = dict(Claim.objects.values_list("pk", "text"))
     related = {frozenset((e.claim, e.target)) for e in ClaimRelation.objects.edges()}
     pairs = relations.similar_pairs(texts, threshold, related)[:limit]

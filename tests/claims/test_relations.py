@@ -76,7 +76,7 @@ def test_a_new_attribution_on_one_wording_refreshes_the_other():
     assert status_of(a)[0] == "reported"
 
 
-def test_contradicting_claims_both_supported_show_the_tension_in_both_reasons():
+def test_contradicting_claims_both_supported_show_the_tension_in_both_reasons(client):
     will_not = ClaimFactory(text="The Taliban will not cooperate with the US against IS-K")
     will = ClaimFactory(text="The Taliban cooperate with the US against IS-K")
     shaheen = ActorFactory(name="Suhail Shaheen")
@@ -97,6 +97,14 @@ def test_contradicting_claims_both_supported_show_the_tension_in_both_reasons():
     status, reason = status_of(will)
     assert status == "contested"
     assert f"in tension with “{will_not.text}”, supported by Suhail Shaheen (quoted" in reason
+    for claim, other in ((will, will_not), (will_not, will)):
+        html = client.get(claim.get_absolute_url()).content.decode()
+        assert "in tension with" in html and "Contradicts" in html and other.text in html
+
+
+def test_about_page_states_the_same_as_evidence_rule(client):
+    html = client.get(reverse("claims:about")).content.decode()
+    assert "evidence for any claim of the group counts as evidence for every claim in it" in html
 
 
 def test_no_tension_when_the_contradicting_claim_has_no_support():
