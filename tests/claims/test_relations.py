@@ -204,3 +204,24 @@ def test_admin_lists_claims_worded_alike_for_an_editor_to_confirm(client):
     assert f"{add}?claim={a.pk}&amp;kind=narrower&amp;target={b.pk}" in html
     relate(b, "narrower", a)
     assert services.suggest_relations() == []
+
+
+def test_relation_changelist_links_the_suggestions_and_its_query_count_is_flat(
+    client, django_assert_num_queries
+):
+    client.force_login(staff_in("Editors"))
+    url = reverse("admin:claims_claimrelation_changelist")
+
+    def relate_pairs(n):
+        for _ in range(n):
+            relate(ClaimFactory(), "contradicts", ClaimFactory())
+
+    relate_pairs(3)
+    # session, user, user and group permissions (2), the count of matching and of all rows (2),
+    # the page of relations with both claims joined
+    with django_assert_num_queries(7):
+        response = client.get(url)
+    assert reverse("admin:claims_claimrelation_suggestions") in response.content.decode()
+    relate_pairs(20)
+    with django_assert_num_queries(7):
+        client.get(url)

@@ -236,3 +236,20 @@ def test_staff_add_a_subscription_in_the_admin(client, receiver):
     )
     assert response.status_code == 302
     assert WebhookSubscription.objects.get().created_by == admin
+
+
+def test_the_sweep_command_sends_changes_made_outside_requests(
+    receiver, subscription, django_capture_on_commit_callbacks
+):
+    import io
+
+    from django.core.management import call_command
+
+    event = EventFactory()
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("deliver_webhooks", stdout=out)
+    assert out.getvalue().startswith("1 deliveries logged")
+    assert [(c["type"], c["id"], c["action"]) for c in receiver.changes()] == [
+        ("event", event.pk, "create")
+    ]
