@@ -69,3 +69,17 @@ class CSVRenderer(BaseRenderer):
 class JSONLDRenderer(JSONRenderer):
     media_type = "application/ld+json"
     format = "jsonld"
+
+
+class TurtleRenderer(BaseRenderer):
+    """RDF Turtle, for views that build the text themselves (a str in the Response)."""
+
+    media_type = "text/turtle"
+    format = "ttl"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, str):
+            return data.encode("utf-8")
+        # Errors (404, 406, throttling) are dicts: show them as a Turtle comment.
+        return "".join(f"# {line}\n" for line in str(data).splitlines()).encode("utf-8")

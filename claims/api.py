@@ -5,6 +5,7 @@ view-claim permission see published claims, their attributions and figures, and 
 published claim is about. Outlets, documents and actors are public reference material.
 """
 
+import json
 from collections import defaultdict
 from datetime import UTC
 
@@ -14,26 +15,35 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import permissions, serializers
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from api.filters import is_id
-from api.renderers import JSONLDRenderer
+from api.renderers import JSONLDRenderer, TurtleRenderer
 from api.viewsets import (
     MAX_PAGE_SIZE,
     ApiSchema,
     CuratedViewSet,
     IdCursorPagination,
+    PagePagination,
     with_write_schema,
 )
-from claims import intervals
+from claims import intervals, provenance
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
-from claims.models import Attribution, Claim, Event, Figure
+from claims.models import (
+    Attribution,
+    Claim,
+    ClaimRelation,
+    Event,
+    Figure,
+    WebhookSubscription,
+)
 from claims.serializers import (
     AttributionDetailSerializer,
     AttributionSerializer,
@@ -49,6 +59,8 @@ from claims.serializers import (
     FigureWriteSerializer,
     HistoryEntrySerializer,
     StancesSerializer,
+    WebhookDeliverySerializer,
+    WebhookSubscriptionSerializer,
     claim_review,
 )
 from claims.services import attribution_origins
@@ -117,8 +129,30 @@ EXPAND = OpenApiParameter(
 )
 
 
+class ProvenanceMixin:
+    """Detail endpoints also answer `Accept: text/turtle` and `Accept: application/ld+json` (or
+    `?format=ttl`, `?format=jsonld`) with the W3C PROV-O / Web Annotation graph of what the
+    reader may see (claims.provenance)."""
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) == "retrieve":
+            renderers += [JSONLDRenderer(), TurtleRenderer()]
+        return renderers
+
+    def wants_provenance(self) -> bool:
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return isinstance(renderer, (JSONLDRenderer, TurtleRenderer))
+
+    def provenance_response(self, claims, events=()) -> Response:
+        graph = provenance.provenance_graph(claims, self.request.build_absolute_uri("/"), events)
+        if isinstance(self.request.accepted_renderer, TurtleRenderer):
+            return Response(provenance.serialize(graph, provenance.TURTLE))
+        return Response(json.loads(provenance.serialize(graph, provenance.JSON_LD)))
+
+
 @with_write_schema
-class EventViewSet(CuratedViewSet):
+class EventViewSet(ProvenanceMixin, CuratedViewSet):
     serializer_class = EventSerializer
     filterset_class = EventFilter
     ordering_fields = ["date", "name", "created_at", "updated_at"]
@@ -126,6 +160,13 @@ class EventViewSet(CuratedViewSet):
 
     def get_queryset(self):
         return Event.objects.visible_to(self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        if self.wants_provenance():
+            event = self.get_object()
+            claims = Claim.objects.visible_to(request.user).filter(event=event)
+            return self.provenance_response(claims, [event])
+        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         summary="Every figure for the event, grouped by measure and population",
@@ -282,7 +323,7 @@ ACTIONS = {"+": "create", "~": "update", "-": "delete"}
 
 
 @with_write_schema
-class ClaimViewSet(CuratedViewSet):
+class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
     serializer_class = ClaimSerializer
     detail_serializer_class = ClaimDetailSerializer
     write_serializer_class = ClaimWriteSerializer
@@ -324,6 +365,14 @@ class ClaimViewSet(CuratedViewSet):
         ]
         context = self.get_serializer_context()
         context["origins"] = attribution_origins(attributions) if attributions else {}
+        detailed = [
+            c.pk for c in claims if "attributions" in getattr(c, "_prefetched_objects_cache", {})
+        ]
+        if detailed:
+            # Relations of every claim shown in detail, in one query.
+            context["relations"] = ClaimRelation.objects.seen_from(
+                detailed, Claim.objects.visible_to(self.request.user)
+            )
         return context
 
     @extend_schema(parameters=[EXPAND])
@@ -340,6 +389,8 @@ class ClaimViewSet(CuratedViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         claim = self.get_object()
+        if self.wants_provenance():
+            return self.provenance_response(Claim.objects.filter(pk=claim.pk))
         data = ClaimDetailSerializer(claim, context=self._context_with_origins([claim])).data
         response = Response(data)
         response["ETag"] = f'"{claim.version}"'
@@ -396,13 +447,14 @@ class ClaimViewSet(CuratedViewSet):
             .prefetch_related(
                 Prefetch(
                     "attributions",
-                    Attribution.objects.select_related("document__outlet", "speaker"),
+                    Attribution.objects.select_related("document__outlet", "via", "speaker"),
                 )
             )
             .get()
         )
         author = getattr(settings, "CLAIMREVIEW_AUTHOR", "Claim-and-attribution tracker")
-        return Response(claim_review(claim, request, author))
+        origins = attribution_origins(claim.attributions.all())
+        return Response(claim_review(claim, request, author, origins=origins))
 
     @extend_schema(
         summary="Every recorded version of the claim (staff only)",
@@ -554,9 +606,11 @@ class ChangesView(GenericAPIView):
             )
         },
     )
-    def get(self, request):
-        since, after_type, after_id = self._cursor(request)
-        size = self._page_size(request)
+    @staticmethod
+    def page_after(since, after_type, after_id, size) -> tuple[list, bool]:
+        """Up to `size` history rows after the cursor, oldest first, as (date, type, history id,
+        row), and whether more follow. Webhooks (claims.webhooks) read the feed through this and
+        `public_records`."""
         rows = []
         for name, model in CHANGE_TYPES.items():
             history = model.history.model.objects
@@ -574,7 +628,17 @@ class ChangesView(GenericAPIView):
             ):
                 rows.append((row["history_date"], name, row["history_id"], row))
         rows.sort(key=lambda r: r[:3])
-        page, more = rows[:size], len(rows) > size
+        return rows[:size], len(rows) > size
+
+    @classmethod
+    def public_records(cls, page) -> list[dict]:
+        """The records of a page that anonymous readers may see."""
+        return cls._visible(page, None)
+
+    def get(self, request):
+        since, after_type, after_id = self._cursor(request)
+        size = self._page_size(request)
+        page, more = self.page_after(since, after_type, after_id, size)
         results = self._visible(page, request.user)
         next_url = None
         if more and page:
@@ -612,7 +676,8 @@ class ChangesView(GenericAPIView):
             raise ValidationError({"page_size": ["A positive whole number."]})
         return min(int(raw), MAX_PAGE_SIZE)
 
-    def _visible(self, page, user) -> list[dict]:
+    @staticmethod
+    def _visible(page, user) -> list[dict]:
         def change(name, row, action=None):
             return {
                 "type": name,
@@ -624,7 +689,7 @@ class ChangesView(GenericAPIView):
         if sees_drafts(user):
             return [change(name, row) for _, name, _, row in page]
         claim_rows = [row for _, name, _, row in page if name == "claim"]
-        previous = self._previous_publication(claim_rows)
+        previous = ChangesView._previous_publication(claim_rows)
         attribution_ids = {row["attribution_id"] for _, name, _, row in page if name == "figure"}
         claim_of_attribution = dict(
             Attribution.history.filter(id__in=attribution_ids).values_list("id", "claim_id")
@@ -665,7 +730,8 @@ class ChangesView(GenericAPIView):
                 results.append(change(name, row))
         return results
 
-    def _previous_publication(self, claim_rows) -> dict[int, str | None]:
+    @staticmethod
+    def _previous_publication(claim_rows) -> dict[int, str | None]:
         """For each historical claim row: the publication state of the row before it."""
         if not claim_rows:
             return {}
@@ -684,6 +750,41 @@ class ChangesView(GenericAPIView):
                 previous[row["history_id"]] = before
                 before = row["publication"]
         return previous
+
+
+class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
+    """Webhook subscriptions (staff only, e.g. with a staff user's token): each receives a signed
+    POST for every public change, the records of /api/v1/changes/ (see README, "Webhooks")."""
+
+    serializer_class = WebhookSubscriptionSerializer
+    permission_classes = [permissions.IsAdminUser]
+    parser_classes = [JSONParser]
+    pagination_class = PagePagination
+    schema = ApiSchema()
+    filter_backends = []
+    ordering = ["id"]
+
+    def get_queryset(self):
+        return WebhookSubscription.objects.order_by("pk")
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=self.request.user)
+
+    def perform_update(self, serializer):
+        if serializer.validated_data.get("active") and not serializer.instance.active:
+            serializer.save(failure_count=0)  # switched back on: start counting afresh
+        else:
+            serializer.save()
+
+    @extend_schema(
+        summary="The subscription's delivery log, newest first",
+        responses={200: WebhookDeliverySerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        subscription = self.get_object()
+        page = self.paginate_queryset(subscription.deliveries.order_by("-pk"))
+        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 
 @with_write_schema

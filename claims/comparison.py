@@ -352,13 +352,16 @@ def claim_attributions(claim: Claim) -> list[Attribution]:
     )
 
 
-def stance_matrix(attributions: list[Attribution]) -> list[StanceColumn]:
+def stance_matrix(
+    attributions: list[Attribution], origins: dict | None = None
+) -> list[StanceColumn]:
     """Columns supports / refutes / questions / neutral; inside each, attributions by origin.
 
     Attributions sharing an origin are one piece of evidence, so they are listed together.
     Each attribution gets `origin_label` and `speaker_label` attributes for the template.
     """
-    origins = attribution_origins(attributions)
+    if origins is None:
+        origins = attribution_origins(attributions)
     columns = []
     for stance in Attribution.Stance:
         by_origin: dict[tuple, OriginGroup] = {}

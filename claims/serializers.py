@@ -14,7 +14,16 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.reverse import reverse
 
 from api.serializers import StrictModelSerializer
-from claims.models import Attribution, Claim, Event, Figure, Tag
+from claims.appearance import first_appearance
+from claims.models import (
+    Attribution,
+    Claim,
+    Event,
+    Figure,
+    Tag,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from sources import serializers as source_serializers
 from sources.serializers import (
     CURATED_READ_ONLY,
@@ -272,13 +281,86 @@ class ClaimSerializer(StrictModelSerializer):
         read_only_fields = CURATED_READ_ONLY
 
 
+class RelatedClaimSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["same_as", "narrower", "broader", "contradicts"],
+        help_text="Read from this claim's side: this claim is `kind` the other claim.",
+    )
+    claim = ClaimRefSerializer()
+    status = serializers.CharField(help_text="The other claim's status.")
+
+
+class FirstAppearanceSerializer(serializers.Serializer):
+    attribution = serializers.IntegerField(help_text="The earliest attribution.")
+    date = serializers.DateField(
+        allow_null=True, help_text="When the speaker said it, else the document's date."
+    )
+    origin = serializers.CharField(help_text="The outlet that first published it.")
+    speaker = serializers.CharField(allow_null=True)
+    document = DocumentRefSerializer()
+    outlets = serializers.IntegerField(help_text="Publishers of the documents it appears in.")
+    origins = serializers.IntegerField(help_text="Independent origins among them.")
+
+
+def first_appearance_data(first) -> dict | None:
+    """A claims.appearance.FirstAppearance as the API and ClaimReview show it."""
+    if first is None:
+        return None
+    a = first.attribution
+    document = a.document
+    return {
+        "attribution": a.pk,
+        "date": first.on,
+        "origin": first.origin_label,
+        "speaker": a.speaker.name if a.speaker_id else None,
+        "document": {
+            "id": document.pk,
+            "title": document.title,
+            "published": document.published,
+            "outlet": {"id": document.outlet.pk, "name": document.outlet.name}
+            if document.outlet_id
+            else None,
+        },
+        "outlets": first.outlets,
+        "origins": first.origins,
+    }
+
+
 class ClaimDetailSerializer(ClaimSerializer):
-    """A claim with every attribution (speaker, document, origin, selectors) and its figures."""
+    """A claim with every attribution (speaker, document, origin, selectors) and its figures,
+    its relations to other claims and its first appearance."""
 
     attributions = AttributionDetailSerializer(many=True, read_only=True)
+    relations = serializers.SerializerMethodField()
+    first_appearance = serializers.SerializerMethodField()
 
     class Meta(ClaimSerializer.Meta):
-        fields = [*ClaimSerializer.Meta.fields, "verdict_note", "published_at", "attributions"]
+        fields = [
+            *ClaimSerializer.Meta.fields,
+            "verdict_note",
+            "published_at",
+            "attributions",
+            "relations",
+            "first_appearance",
+        ]
+
+    @extend_schema_field(RelatedClaimSerializer(many=True))
+    def get_relations(self, claim) -> list[dict]:
+        related = (self.context.get("relations") or {}).get(claim.pk, [])
+        return [
+            {
+                "kind": kind,
+                "claim": {"id": other.pk, "slug": other.slug, "text": other.text},
+                "status": other.status,
+            }
+            for kind, other in related
+        ]
+
+    @extend_schema_field(FirstAppearanceSerializer(allow_null=True))
+    def get_first_appearance(self, claim) -> dict | None:
+        origins = self.context.get("origins") or {}
+        attributions = [a for a in claim.attributions.all() if a.pk in origins]
+        return first_appearance_data(first_appearance(attributions, origins))
 
 
 class ClaimWriteSerializer(StrictModelSerializer):
@@ -467,8 +549,11 @@ def claimant(attributions) -> dict | None:
     return None
 
 
-def claim_review(claim: Claim, request, author_name: str, attributions=None) -> dict:
-    """The claim as schema.org ClaimReview JSON-LD: one appearance per cited document.
+def claim_review(
+    claim: Claim, request, author_name: str, attributions=None, origins: dict | None = None
+) -> dict:
+    """The claim as schema.org ClaimReview JSON-LD: one appearance per cited document, and the
+    first appearance (claims.appearance) when the attributions' `origins` are given.
 
     `attributions`, when given, are the claim's attributions with speaker and document__outlet
     already joined (the claim page has them), so no further query is made.
@@ -500,6 +585,21 @@ def claim_review(claim: Claim, request, author_name: str, attributions=None) -> 
         item["author"] = who
     if dates:
         item["datePublished"] = min(dates).isoformat()
+    first = first_appearance(attributions, origins) if origins else None
+    if first is not None:
+        document = first.document
+        work = {
+            "@type": "CreativeWork",
+            "url": document.url or absolute(document.get_absolute_url()),
+            "headline": document.title,
+        }
+        if document.outlet_id:
+            work["publisher"] = {"@type": "Organization", "name": document.outlet.name}
+        if first.on:
+            work["datePublished"] = first.on.isoformat()
+        if first.attribution.speaker_id:
+            work["author"] = {"@type": "Thing", "name": first.attribution.speaker.name}
+        item["firstAppearance"] = work
     published = claim.published_at or claim.updated_at
     review = {
         "@context": "https://schema.org",
@@ -531,3 +631,30 @@ class DocumentWriteSerializer(source_serializers.DocumentWriteSerializer):
         from claims import services
 
         services.save_document(document=instance)
+
+
+class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+    """A webhook subscription (staff only). The secret is generated when not given."""
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["id", "url", "description", "secret", "active", "failure_count", "created_at"]
+        read_only_fields = ["id", "failure_count", "created_at"]
+        extra_kwargs = {"secret": {"required": False, "min_length": 16}}
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "payload",
+            "status",
+            "attempts",
+            "response_status",
+            "error",
+            "next_attempt_at",
+            "created_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields

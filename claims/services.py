@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from claims import intervals, status
-from claims.models import Attribution, Claim, Event, Figure, Tag
+from claims import intervals, relations, status
+from claims.models import Attribution, Claim, ClaimRelation, Event, Figure, Tag
 from sources.models import Document
 
 
@@ -79,9 +79,11 @@ def _speaker_label(a: Attribution, origin_label: str) -> str:
 
 
 def evidence_for(claim: Claim) -> tuple[list[status.Evidence], status.Figures]:
-    """Everything the status rules read about a claim, in three queries."""
+    """Everything the status rules read about a claim and its same_as group, in four queries
+    (one more per further step of a same_as chain)."""
     attributions = list(
-        claim.attributions.select_related("speaker", "via", "document")
+        group_attributions(claim)
+        .select_related("speaker", "via", "document")
         # The rules need the document's date, not its text (kilobytes per attribution).
         .defer("document__text", "quote", "quote_prefix", "quote_suffix", "note")
         .order_by("pk")
@@ -134,14 +136,15 @@ def refresh_status(claim: Claim) -> None:
     history row of its own.
     """
     evidence, figures = evidence_for(claim)
-    claim.status, claim.status_reason = status.derive(evidence, figures)
+    claim.status, claim.status_reason = status.derive(evidence, figures, tensions_for(claim))
     Claim.objects.filter(pk=claim.pk).update(status=claim.status, status_reason=claim.status_reason)
 
 
 @transaction.atomic
 def refresh_claims(claim_ids: Iterable[int]) -> None:
-    """Refresh the stored status of each claim."""
-    for claim in Claim.objects.filter(pk__in=set(claim_ids)):
+    """Refresh the stored status of each claim and of the claims whose status reads its
+    evidence (its same_as group, the claims contradicting them: see claim relations below)."""
+    for claim in Claim.objects.filter(pk__in=ClaimRelation.objects.affected_by(claim_ids)):
         refresh_status(claim)
 
 
@@ -152,6 +155,58 @@ def refresh_claims_for_documents(document_ids: Iterable[int]) -> None:
         .values_list("claim_id", flat=True)
         .distinct()
     )
+
+
+# --- Claim relations (claims/relations.py holds the rules) --------------------------------------
+# Evidence on any claim of a same_as group counts for every claim of the group, and a supported
+# claim that contradicts another supported claim is in tension with it. These two functions feed
+# evidence_for/refresh_status; the services below refresh every claim a relation change affects.
+
+
+def group_attributions(claim: Claim):
+    """The attributions of the claim's whole same_as group (only its own when it has none)."""
+    return Attribution.objects.filter(claim_id__in=ClaimRelation.objects.same_as_group(claim.pk))
+
+
+def tensions_for(claim: Claim) -> list[status.Tension]:
+    """The claims this one contradicts (with their groups' evidence), for status.derive."""
+    others = ClaimRelation.objects.contradicting(ClaimRelation.objects.same_as_group(claim.pk))
+    return [
+        status.Tension(other.text, evidence_for(other)[0])
+        for other in Claim.objects.filter(pk__in=others).order_by("pk")
+    ]
+
+
+@transaction.atomic
+def save_relation(*, relation: ClaimRelation) -> ClaimRelation:
+    """Save a new or edited relation (validated with full_clean) and refresh every claim whose
+    status it changes, before and after the change."""
+    before: set[int] = set()
+    if relation.pk:
+        old = ClaimRelation.objects.filter(pk=relation.pk).values("claim_id", "target_id").first()
+        before = set(old.values()) if old else set()
+    relation.save()
+    refresh_claims(before | {relation.claim_id, relation.target_id})
+    return relation
+
+
+@transaction.atomic
+def delete_relation(*, relation: ClaimRelation) -> None:
+    """Delete a relation and refresh the claims it linked and those their status reads."""
+    ends = {relation.claim_id, relation.target_id}
+    affected = ClaimRelation.objects.affected_by(ends)
+    relation.delete()
+    refresh_claims(affected)
+
+
+def suggest_relations(*, threshold: float = 0.6, limit: int = 50) -> list[tuple]:
+    """Pairs of claims worded alike (claim, claim, score), best first, not yet related: candidates
+    for an editor to confirm as same_as, narrower/broader or contradicts."""
+    texts = dict(Claim.objects.values_list("pk", "text"))
+    related = {frozenset((e.claim, e.target)) for e in ClaimRelation.objects.edges()}
+    pairs = relations.similar_pairs(texts, threshold, related)[:limit]
+    claims = Claim.objects.in_bulk({pk for a, b, _ in pairs for pk in (a, b)})
+    return [(claims[a], claims[b], score) for a, b, score in pairs]
 
 
 # --- Documents ----------------------------------------------------------------------------------

@@ -61,6 +61,29 @@ class Figures:
         return f"{who} ({written}) {estimate.interval}" if written else f"{who} {estimate.interval}"
 
 
+@dataclass(frozen=True)
+class Tension:
+    """A claim this one contradicts (claims.relations), with the evidence read on it."""
+
+    claim_text: str
+    evidence: Sequence[Evidence]
+
+
+def _tensions(supports: list[Evidence], tensions: Sequence[Tension]) -> list[str]:
+    """“in tension with …” for each contradicting claim supported by an origin other than the
+    ones supporting this claim; nothing when this claim has no support."""
+    if not supports:
+        return []
+    ours = {s.origin_key for s in supports}
+    parts = []
+    for t in tensions:
+        theirs = [e for e in t.evidence if e.stance == SUPPORTS and e.origin_key not in ours]
+        if theirs:
+            who = _join([e.describe() for e in theirs])
+            parts.append(f"in tension with “{t.claim_text}”, supported by {who}")
+    return parts
+
+
 def _join(items: list[str]) -> str:
     unique = list(dict.fromkeys(items))
     return "; ".join(unique)
@@ -88,15 +111,24 @@ def _disputes(
     return pro, con
 
 
-def derive(evidence: Sequence[Evidence], figures: Figures | None = None) -> tuple[str, str]:
-    """Return (status, reason) for a claim's attributions and figure divergences."""
+def derive(
+    evidence: Sequence[Evidence],
+    figures: Figures | None = None,
+    tensions: Sequence[Tension] = (),
+) -> tuple[str, str]:
+    """Return (status, reason) for a claim's attributions and figure divergences.
+
+    `tensions` are the claims it contradicts: when one of them is supported by another origin
+    while this one is supported, the claim is contested and the reason names the other claim.
+    """
     supports = [e for e in evidence if e.stance == SUPPORTS]
     against = [e for e in evidence if e.stance in AGAINST]
     # Disagreement counts only between different speakers: a source contradicting itself is
     # not a dispute between sources.
     pro_side, con_side = _disputes(supports, against)
     divergences = list(figures.divergences) if figures else []
-    if pro_side or divergences:
+    tension_parts = _tensions(supports, tensions)
+    if pro_side or divergences or tension_parts:
         parts = []
         if pro_side:
             pro = _join([s.describe() for s in pro_side])
@@ -121,6 +153,7 @@ def derive(evidence: Sequence[Evidence], figures: Figures | None = None) -> tupl
                 # A hot claim can hold tens of thousands of diverging pairs: name a few.
                 shown[f"and {figures.count - seen} more diverging pairs"] = None
             parts.append("figures diverge: " + _join(list(shown)))
+        parts.extend(tension_parts)
         return CONTESTED, f"{CONTESTED}: " + "; ".join(parts)
     if not supports:
         if evidence:

@@ -11,6 +11,7 @@ from claims.api import (
     DocumentViewSet,
     EventViewSet,
     FigureViewSet,
+    WebhookSubscriptionViewSet,
 )
 from sources.api import ActorViewSet, OutletViewSet
 
@@ -22,6 +23,7 @@ router.register("events", EventViewSet, basename="event")
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("attributions", AttributionViewSet, basename="attribution")
 router.register("figures", FigureViewSet, basename="figure")
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 
 app_name = "api"
 

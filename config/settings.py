@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # After a successful write request commits, enqueue the webhook dispatcher (a background task).
+    "claims.webhooks.WebhookDispatchMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -187,8 +189,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Deep links put a link inside each operation's toggle button (axe: nested-interactive).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
-    # Events, documents and figures share one precision choice set.
-    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "sources.dates.DatePrecision"},
+    "ENUM_NAME_OVERRIDES": {
+        # Events, documents and figures share one precision choice set.
+        "DatePrecisionEnum": "sources.dates.DatePrecision",
+        # Two choice sets share the field name "status": the claims keep "StatusEnum".
+        "StatusEnum": "claims.models.claim.Status",
+        "WebhookDeliveryStatusEnum": "claims.models.webhook.DeliveryStatus",
+    },
 }
 # Request bodies above this size are refused (413 in the API).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
@@ -198,6 +205,14 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+
+# Webhooks for API consumers (claims/webhooks.py; README, "Webhooks").
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5)  # per delivery
+WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 10)  # consecutive, then switched off
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)  # doubles each retry
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
+if WEBHOOK_MAX_ATTEMPTS < 1 or WEBHOOK_MAX_FAILURES < 1:
+    raise ImproperlyConfigured("WEBHOOK_MAX_ATTEMPTS and WEBHOOK_MAX_FAILURES must be at least 1.")
 
 # Security headers. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_ENABLED=true.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from claims import services
 from claims.admin.attribution import AttributionInline
+from claims.admin.relation import ClaimRelationInline
 from claims.models import Claim
 from curation.admin import CuratedAdmin
 
@@ -62,7 +63,7 @@ class ClaimAdmin(CuratedAdmin):
     date_hierarchy = "updated_at"
     autocomplete_fields = ["event", "tags"]
     prepopulated_fields = {"slug": ["text"]}
-    inlines = [AttributionInline]
+    inlines = [AttributionInline, ClaimRelationInline]
     actions = ["submit_for_review_action", "publish_action", "return_to_draft_action"]
     fieldsets = [
         (None, {"fields": ["text", "slug", "event", "tags"]}),

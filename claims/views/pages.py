@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from claims import comparison, dataset
+from claims import appearance, comparison, dataset, relations
 from claims.filters import ClaimFilter, EventFilter
-from claims.models import Attribution, Claim, Event
+from claims.models import Attribution, Claim, ClaimRelation, Event
 from claims.search import search as run_search
 from claims.serializers import claim_review
+from claims.services import attribution_origins
 from claims.visibility import sees_drafts
 from sources.models import Actor, Document
 
@@ -114,7 +115,11 @@ def claim_detail(request, slug):
         slug,
     )
     attributions = comparison.claim_attributions(claim)
-    columns = comparison.stance_matrix(attributions)
+    origins = attribution_origins(attributions)
+    columns = comparison.stance_matrix(attributions, origins)
+    related = ClaimRelation.objects.seen_from([claim.pk], Claim.objects.visible_to(request.user))[
+        claim.pk
+    ]
     has_figures = any(a.figures.all() for a in attributions)
     compared = comparison.compare_figures(comparison.claim_figures(claim)) if has_figures else None
     return render(
@@ -126,11 +131,15 @@ def claim_detail(request, slug):
             "empty_columns": [c for c in columns if not c.groups],
             "compared": compared,
             "claim_review": ld_json(
-                claim_review(claim, request, review_author(), attributions=attributions)
+                claim_review(
+                    claim, request, review_author(), attributions=attributions, origins=origins
+                )
             ),
             "version_url": reverse(
                 "claims:claim-version", kwargs={"slug": claim.slug, "version": claim.version}
             ),
+            "first_appearance": appearance.first_appearance(attributions, origins),
+            "relations": [(kind, relations.LABELS[kind], other) for kind, other in related],
             "attribution_count": len(attributions),
             "permalink": reverse("claims:claim", kwargs={"slug": claim.pk}),
             "api_url": f"/api/v1/claims/{claim.pk}/",

@@ -845,8 +845,9 @@ def test_claim_list_query_count_does_not_grow_with_page_size(
     # 7: count; 8: the page of claims with the attribution-count sub-query;
     # 9: their tags; 10: their attributions with claim, speaker, via, document and outlet;
     # 11: those attributions' figures with their events;
-    # 12: documents for the origins (one per level of copying: here none is a copy).
-    with django_assert_num_queries(12):
+    # 12: documents for the origins (one per level of copying: here none is a copy);
+    # 13: the relations of every claim on the page (first appearance reads what is loaded).
+    with django_assert_num_queries(13):
         response = anon.get(URL + f"claims/?expand=attributions&page_size={page_size}")
     assert len(response.json()["results"]) == page_size
 

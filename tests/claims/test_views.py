@@ -360,9 +360,10 @@ def test_claim_page_query_count_is_constant(client, django_assert_num_queries, r
         )
         FigureFactory(attribution=a)
     # claim with event, tags, attributions with speaker/via/document/outlet, their figures,
-    # document origins (one level: no copies); then the figures compared: their intervals,
-    # the figures with their joins, and those attributions' origins
-    with django_assert_num_queries(8):
+    # document origins (one level: no copies), the claim's relations with the other claims; then
+    # the figures compared: their intervals, the figures with their joins, and those
+    # attributions' origins
+    with django_assert_num_queries(9):
         assert client.get(claim.get_absolute_url()).status_code == 200
 
 
