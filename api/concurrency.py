@@ -57,8 +57,12 @@ class ConcurrencyMixin:
         wanted = requested_versions(request.headers.get("If-Match"))
         current = (
             type(instance)
-            ._default_manager.select_for_update()
+            ._default_manager.select_for_update(of=("self",))
             .filter(pk=instance.pk)
+            # Not the model's default ordering: ordering by a nullable foreign key (a figure's
+            # event) joins its table, and PostgreSQL cannot lock the nullable side of an outer
+            # join; the lock is for this row alone.
+            .order_by()
             .values_list("version", flat=True)
             .first()
         )

@@ -31,7 +31,8 @@ from api.viewsets import (
     IdCursorPagination,
     with_write_schema,
 )
-from claims import intervals
+from claims import intervals, services
+from claims.evidence import attribution_origins, speaker_label
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
 from claims.models import Attribution, Claim, Event, Figure
 from claims.serializers import (
@@ -51,7 +52,6 @@ from claims.serializers import (
     StancesSerializer,
     claim_review,
 )
-from claims.services import attribution_origins
 from sources import api as source_api
 from sources.models import Actor, Document, Outlet
 from sources.serializers import OriginSerializer
@@ -241,6 +241,7 @@ def stance_entry(a: Attribution, origins: dict) -> dict:
     return {
         "attribution": a.pk,
         "speaker": actor_ref(a.speaker),
+        "speaker_label": speaker_label(a, origins[a.pk][1]),
         "speaker_description": a.speaker_description,
         "voice": a.voice,
         "origin": origin(origins[a.pk]),
@@ -323,7 +324,8 @@ class ClaimViewSet(CuratedViewSet):
 
     @extend_schema(
         summary="The claim's attributions split by stance",
-        description="supports / refutes / questions / neutral, each with speaker, origin, quote.",
+        description="supports / refutes / questions / neutral, each with speaker (and the label "
+        "the status reason names it by), origin, quote.",
         responses={200: StancesSerializer},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -448,6 +450,9 @@ class AttributionViewSet(CuratedViewSet):
             return AttributionDetailSerializer
         return super().get_serializer_class()
 
+    def delete_instance(self, instance) -> None:
+        services.delete_attribution(attribution=instance)
+
     def get_serializer(self, *args, **kwargs):
         if args and kwargs.get("many"):
             items = list(args[0])
@@ -482,6 +487,9 @@ class FigureViewSet(CuratedViewSet):
         if not sees_drafts(self.request.user):
             queryset = queryset.published()
         return queryset
+
+    def delete_instance(self, instance) -> None:
+        services.delete_figure(figure=instance)
 
 
 CHANGE_TYPES = {

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from claims import services
-from claims.admin.attribution import AttributionInline
+from claims.admin.attribution import AttributionInline, EvidenceWritesMixin
 from claims.models import Claim
 from curation.admin import CuratedAdmin
 
@@ -46,7 +46,7 @@ class ReturnToDraftForm(forms.Form):
 
 
 @admin.register(Claim)
-class ClaimAdmin(CuratedAdmin):
+class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
     list_display = [
         "text",
         "event",
