@@ -54,7 +54,7 @@ def test_seed_claims_name_the_same_speakers_and_origins_everywhere(seeded_module
 
 
 @pytest.mark.django_db
-def test_unnamed_voices_are_named_with_their_origin():
+def test_unnamed_voices_are_named_with_their_origin(client):
     outlet = OutletFactory(name="Wire Q")
     document = DocumentFactory(outlet=outlet)
     hearsay = AttributionFactory(document=document, voice="hearsay", stance="supports")
@@ -92,6 +92,9 @@ def test_unnamed_voices_are_named_with_their_origin():
         own.pk: "Wire Q (own voice)",
         named.pk: "Amrullah Saleh",
     }
+    # The search page names them the same way.
+    page = html.unescape(client.get("/search/?q=killing").content.decode())
+    assert "— Unattributed (in Wire Q);" in page
 
 
 @pytest.mark.django_db
