@@ -1,6 +1,6 @@
 """Writes that touch several models. Each runs in one transaction."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -51,9 +51,10 @@ def refresh_status(claim: Claim) -> None:
 
 @transaction.atomic
 def refresh_claims(claim_ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
-    """Lock, derive and store the status of each claim, in batches (the bulk path of loaders).
+    """Lock, derive and store the status of each claim, in batches. Returns (status, reason) by id.
 
-    Returns (status, reason) by claim id.
+    The bulk path of loaders: one that inserts many rows with bulk_create (the synthetic corpus)
+    calls it once for every claim it touched, in the same transaction.
     """
     ids = sorted({pk for pk in claim_ids if pk is not None})
     derived = {}
@@ -169,30 +170,6 @@ def delete_figures(*, figures: QuerySet) -> int:
     deleted, _ = figures.delete()
     _refresh(claim_ids)
     return deleted
-
-
-@transaction.atomic
-def bulk_create_evidence(
-    *, attributions: Sequence[Attribution] = (), figures: Sequence[Figure] = (), batch_size=2000
-) -> None:
-    """Insert many attributions and figures at once (loaders), then refresh every claim touched.
-
-    bulk_create runs no save(): attributions must come anchored (quote offsets set, as a loader
-    that cut the quote from the text knows them) and figures with their event; figures get their
-    bounds here. A figure may
-    point at one of the new attributions. No history rows are written.
-    """
-    Attribution.objects.bulk_create(attributions, batch_size=batch_size)
-    for figure in figures:
-        figure.derive_bounds()
-    Figure.objects.bulk_create(figures, batch_size=batch_size)
-    claim_ids = {a.claim_id for a in attributions}
-    claim_ids |= set(
-        Attribution.objects.filter(pk__in={f.attribution_id for f in figures})
-        .order_by()
-        .values_list("claim_id", flat=True)
-    )
-    refresh_claims(claim_ids)
 
 
 # --- Documents ----------------------------------------------------------------------------------
