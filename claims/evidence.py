@@ -19,8 +19,20 @@ from claims import intervals, status
 from claims.models import Attribution, Figure
 from sources.models import Document, Origin
 
-# Only the fields the rules read: a document's text is kilobytes per attribution.
-_DEFERRED = ("document__text", "quote", "quote_prefix", "quote_suffix", "note")
+# Only the fields the rules read (a document's text is kilobytes per attribution).
+_ATTRIBUTION_FIELDS = (
+    "claim_id",
+    "document_id",
+    "speaker_id",
+    "via_id",
+    "speaker_description",
+    "voice",
+    "stance",
+    "stated_on",
+    "speaker__name",
+    "via__name",
+    "document__published",
+)
 _FIGURE_FIELDS = (
     "pk",
     "attribution_id",
@@ -115,7 +127,7 @@ def gather(claim_ids: Iterable[int]) -> dict[int, tuple[list[status.Evidence], s
     attributions = list(
         Attribution.objects.filter(claim_id__in=claim_ids)
         .select_related("speaker", "via", "document")
-        .defer(*_DEFERRED)
+        .only(*_ATTRIBUTION_FIELDS)
         .order_by("pk")
     )
     origins = attribution_origins(attributions)
