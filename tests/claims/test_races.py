@@ -250,3 +250,38 @@ def test_attribution_patch_on_postgresql_locks_only_its_row(figure, editor_api):
     stored, recomputed = stored_and_recomputed(attribution.claim)
     assert stored == recomputed
     assert stored[0] == "unsupported"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_attribution_edit_and_a_new_figure_of_it_at_once_do_not_deadlock(racers):
+    figure = FigureFactory(attribution__stance="supports")
+    attribution, claim = figure.attribution, figure.attribution.claim
+    api = token_client(grant(UserFactory(is_staff=True), *editor_permissions()))
+    for n in range(ROUNDS):
+        attribution.refresh_from_db()
+        stance = "refutes" if n % 2 else "supports"
+
+        def edit(version=attribution.version, stance=stance):
+            response = api.patch(
+                API + f"attributions/{attribution.pk}/",
+                {"stance": stance},
+                format="json",
+                HTTP_IF_MATCH=f'"{version}"',
+            )
+            assert response.status_code == 200, response.content
+
+        def add(value=n + 1):
+            services.save_figure(
+                figure=Figure(
+                    attribution_id=attribution.pk,
+                    event_id=figure.event_id,
+                    measure="killed",
+                    qualifier="exact",
+                    value=value,
+                )
+            )
+
+        assert racers.race(edit, add) == []
+        stored, recomputed = stored_and_recomputed(claim)
+        assert stored == recomputed
