@@ -57,8 +57,15 @@ class ConcurrencyMixin:
         wanted = requested_versions(request.headers.get("If-Match"))
         current = (
             type(instance)
-            ._default_manager.select_for_update()
+            # FOR NO KEY UPDATE: it serialises writers of this row but lets another transaction
+            # insert a row that references it (a figure of this attribution), which a plain
+            # FOR UPDATE would block, deadlocking with that insert's lock on the claim.
+            ._default_manager.select_for_update(of=("self",), no_key=True)
             .filter(pk=instance.pk)
+            # Not the model's default ordering: ordering by a nullable foreign key (a figure's
+            # event) joins its table, and PostgreSQL cannot lock the nullable side of an outer
+            # join; the lock is for this row alone.
+            .order_by()
             .values_list("version", flat=True)
             .first()
         )

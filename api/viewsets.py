@@ -202,9 +202,13 @@ class CuratedViewSet(ConcurrencyMixin, viewsets.ModelViewSet):
         super().perform_update(serializer)
         self._updated = serializer.instance
 
+    def delete_instance(self, instance) -> None:
+        """Delete the record; a domain viewset overrides this to call its service."""
+        instance.delete()
+
     def perform_destroy(self, instance):
         try:
-            instance.delete()
+            self.delete_instance(instance)
         except (ProtectedError, RestrictedError) as error:
             names = sorted({str(obj._meta.verbose_name) for obj in error.protected_objects})[:5]
             raise Conflict(

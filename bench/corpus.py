@@ -2,9 +2,9 @@
 
 Everything is generated in memory first from one seeded random generator, as plain tuples: the
 documents' texts are built sentence by sentence so every quote is an exact slice of its text with
-offsets we computed ourselves, and each claim's status is derived here with the same pure rules
-(`claims.status.derive`, `claims.intervals`) the services use, from the generated evidence. The rows
-are then written with `bulk_create` in batches, statuses included, so no per-claim refresh runs.
+offsets we computed ourselves. The rows are then written with `bulk_create` in batches, and every
+claim's status is derived by the bulk refresh service (`claims.services.refresh_claims`), the same
+evidence and status code every other writer goes through.
 
 `bulk_create` bypasses django-simple-history: synthetic data has no edit history, on purpose.
 """
@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from claims import intervals, status
+from claims import intervals, services, status
 from claims.models import Attribution, Claim, Event, Figure
 from sources.models import Actor, ActorAlias, Document, Outlet, content_hash
 
@@ -169,7 +169,6 @@ QUALIFIERS = (
 )
 VOICES = (("own", 30), ("quoted", 25), ("paraphrased", 20), ("unnamed", 15), ("hearsay", 10))
 UNNAMED = ("a senior official", "a security source", "a local police officer", "a diplomat")
-VOICE_LABEL = {v.value: v.label for v in Attribution.Voice}
 WORD_FLOOR = {"several": 3, "dozens": 24, "hundreds": 200}
 
 
@@ -244,7 +243,6 @@ def generate(scale: float, seed: int = SEED) -> Corpus:
     _claims(c, rng, n)
     _attributions(c, rng, n)
     _figures(c, rng, n)
-    _statuses(c)
     return c
 
 
@@ -325,6 +323,7 @@ def _claims(c: Corpus, rng: random.Random, n: dict) -> None:
             text = f"The {c.events[event][0]} killed N people (claim {i})"
         else:
             text = f"{actor} has links with the network (claim {i})"
+        # Status and reason are derived from the evidence once it is written.
         c.claims.append([text, event, publication, status.UNSUPPORTED, ""])
     sizes = _hot(HOT_CLAIM_SIZES, c.scale, 55)
     c.hot_claims = list(range(len(sizes)))
@@ -443,70 +442,6 @@ def _figures(c: Corpus, rng: random.Random, n: dict) -> None:
                     high,
                 )
             )
-
-
-def document_origin(c: Corpus, doc: int) -> tuple[tuple, str]:
-    """What `Document.origin()` gives for a generated document (copies point at an original)."""
-    root = c.documents[doc][4] if c.documents[doc][4] is not None else doc
-    title, outlet, _, _, _, origin = c.documents[root]
-    chosen = origin if origin is not None else outlet
-    if chosen is not None:
-        return ("outlet", chosen), c.outlets[chosen][0]
-    return ("document", root), f"unknown publisher of “{title}”"
-
-
-def _statuses(c: Corpus) -> None:
-    """Derive each claim's status with the rules the services use, from the generated rows."""
-    evidence: dict[int, list[status.Evidence]] = defaultdict(list)
-    labels: dict[int, str] = {}
-    for a, (k, doc, speaker, description, via, stated_on, voice, stance, *_) in enumerate(
-        c.attributions
-    ):
-        if via is not None:
-            origin_key, origin_label = ("outlet", via), c.outlets[via][0]
-        else:
-            origin_key, origin_label = document_origin(c, doc)
-        if speaker is not None:
-            label = c.actors[speaker][0]
-        elif voice == "own":
-            label = f"{origin_label} (own voice)"
-        elif description:
-            label = f"{description} (in {origin_label})"
-        else:
-            label = f"{VOICE_LABEL[voice].lower()} in {origin_label}"
-        labels[a] = f"{label} via {c.outlets[via][0]}" if via is not None else label
-        evidence[k].append(
-            status.Evidence(
-                attribution_id=a,
-                source_key=("actor", speaker) if speaker is not None else ("origin", origin_key),
-                speaker_label=label,
-                origin_key=origin_key,
-                origin_label=origin_label,
-                voice=voice,
-                stance=stance,
-                on=stated_on or c.documents[doc][2],
-            )
-        )
-    facts: dict[int, list[intervals.FigureFact]] = defaultdict(list)
-    texts = {f: row[7] for f, row in enumerate(c.figures)}
-    for f, (a, event, measure, population, _q, _v, _vh, _t, low, high) in enumerate(c.figures):
-        k = c.attributions[a][0]
-        facts[k].append(
-            intervals.FigureFact(
-                f, a, event, measure, population,
-                intervals.Interval(low, intervals.INF if high is None else high),
-            )
-        )  # fmt: skip
-    for k, claim in enumerate(c.claims):
-        figs = facts.get(k, [])
-        found = intervals.find_divergences(
-            sorted(figs, key=lambda f: (f.measure, f.population, f.interval.low)),
-            limit=status.DIVERGENCES_GATHERED,
-        )
-        claim[3], claim[4] = status.derive(
-            evidence.get(k, []),
-            status.Figures(found.pairs, labels, texts, total=found.total) if found.pairs else None,
-        )
 
 
 @dataclass
@@ -684,6 +619,9 @@ def write(c: Corpus, report: Report | None = None, progress=None) -> Report:
                 )
             _insert(Figure, objs, report, "figures")
         say(f"figures: {report.rows.get('figures', 0)} rows")
+        started = time.perf_counter()
+        services.refresh_claims(claim_pk)
+        say(f"statuses derived for {len(claim_pk)} claims in {time.perf_counter() - started:.1f} s")
     return report
 
 

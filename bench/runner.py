@@ -30,6 +30,7 @@ from django.db.models import Count
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from claims import services
 from claims.models import Attribution, Claim, Event
 from sources.models import ActorAlias, Document
 
@@ -371,7 +372,7 @@ def add_attribution(bench: Bench, t: Targets) -> None:
                 quote=quote,
             )
             attribution.full_clean()
-            attribution.save()
+            services.save_attribution(attribution=attribution)
             transaction.set_rollback(True)
 
     def raw_insert() -> None:

@@ -34,7 +34,8 @@ from api.viewsets import (
     PagePagination,
     with_write_schema,
 )
-from claims import intervals, provenance
+from claims import intervals, provenance, services
+from claims.evidence import attribution_origins, speaker_label
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
 from claims.models import (
     Attribution,
@@ -63,7 +64,6 @@ from claims.serializers import (
     WebhookSubscriptionSerializer,
     claim_review,
 )
-from claims.services import attribution_origins
 from claims.visibility import sees_drafts
 from curation.history import changes as version_changes
 from sources import api as source_api
@@ -310,6 +310,7 @@ def stance_entry(a: Attribution, origins: dict) -> dict:
     return {
         "attribution": a.pk,
         "speaker": actor_ref(a.speaker),
+        "speaker_label": speaker_label(a, origins[a.pk][1]),
         "speaker_description": a.speaker_description,
         "voice": a.voice,
         "origin": origin(origins[a.pk]),
@@ -402,7 +403,8 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
 
     @extend_schema(
         summary="The claim's attributions split by stance",
-        description="supports / refutes / questions / neutral, each with speaker, origin, quote.",
+        description="supports / refutes / questions / neutral, each with speaker (and the label "
+        "the status reason names it by), origin, quote.",
         responses={200: StancesSerializer},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -524,6 +526,9 @@ class AttributionViewSet(CuratedViewSet):
             return AttributionDetailSerializer
         return super().get_serializer_class()
 
+    def delete_instance(self, instance) -> None:
+        services.delete_attribution(attribution=instance)
+
     def get_serializer(self, *args, **kwargs):
         if args and kwargs.get("many"):
             items = list(args[0])
@@ -555,6 +560,9 @@ class FigureViewSet(CuratedViewSet):
 
     def get_queryset(self):
         return Figure.objects.visible_to(self.request.user).select_related("event", "attribution")
+
+    def delete_instance(self, instance) -> None:
+        services.delete_figure(figure=instance)
 
 
 CHANGE_TYPES = {

@@ -30,7 +30,7 @@ def _when(a) -> date | None:
 
 def first_appearance(attributions: Iterable, origins: dict[int, tuple[tuple, str]]):
     """The FirstAppearance of a claim given its attributions (with `document` loaded) and their
-    origins (claims.services.attribution_origins), or None when it has no attribution."""
+    origins (claims.evidence.attribution_origins), or None when it has no attribution."""
     attributions = list(attributions)
     if not attributions:
         return None

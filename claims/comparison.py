@@ -1,7 +1,7 @@
 """Side-by-side views of the evidence: an event's figures, a claim's stance matrix.
 
 Each function reads everything it shows in a fixed number of queries (origins are resolved in bulk
-by claims.services.attribution_origins), so pages cost the same however many rows they show.
+by claims.evidence, which also names the speakers), so pages cost the same however many rows they show.
 """
 
 from collections import defaultdict
@@ -11,24 +11,10 @@ from datetime import date
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
-from claims import charts, intervals
+from claims import charts, evidence, intervals
+from claims.evidence import attribution_origins, speaker_label
 from claims.models import Attribution, Claim, Event, Figure
-from claims.services import attribution_origins
 from sources import dates
-
-
-def speaker_label(a: Attribution, origin_label: str) -> str:
-    """Who speaks, in words: the named actor, the described unnamed source, or the outlet itself."""
-    if a.speaker_id:
-        return a.speaker.name
-    if a.voice == Attribution.Voice.OWN:
-        outlet = a.document.outlet.name if a.document.outlet_id else "Unknown publisher"
-        return f"{outlet} (own voice)"
-    if a.speaker_description:
-        return a.speaker_description
-    if a.voice == Attribution.Voice.HEARSAY:
-        return "Unattributed"
-    return "Unnamed source"
 
 
 def written(figure: Figure) -> str:
@@ -360,17 +346,14 @@ def stance_matrix(
     Attributions sharing an origin are one piece of evidence, so they are listed together.
     Each attribution gets `origin_label` and `speaker_label` attributes for the template.
     """
-    if origins is None:
-        origins = attribution_origins(attributions)
+    evidence.label(attributions, origins)
     columns = []
     for stance in Attribution.Stance:
         by_origin: dict[tuple, OriginGroup] = {}
         for a in attributions:
             if a.stance != stance:
                 continue
-            key, label = origins[a.pk]
-            a.origin_label = label
-            a.speaker_label = speaker_label(a, label)
-            by_origin.setdefault(key, OriginGroup(label, [])).attributions.append(a)
+            group = by_origin.setdefault(a.origin_key, OriginGroup(a.origin_label, []))
+            group.attributions.append(a)
         columns.append(StanceColumn(stance.value, stance.label, list(by_origin.values())))
     return columns

@@ -22,6 +22,7 @@ from django.contrib.postgres.search import (
 from django.db import connection
 from django.db.models import Exists, Expression, OuterRef, Q, QuerySet
 
+from claims import evidence
 from claims.models import Attribution, Claim
 from sources.highlight import mark_terms, term_pattern
 from sources.models import Actor, ActorAlias, Document
@@ -202,10 +203,10 @@ def search(query: str, claims: QuerySet) -> Results:
     results.claims = list(found_claims.select_related("event")[:LIMIT])
     for c in results.claims:
         c.snippet = mark_terms(c.text, pattern)
-    results.quotes = list(
-        quotes.select_related("claim", "speaker", "document__outlet").defer("document__text")[
-            :LIMIT
-        ]
+    results.quotes = evidence.label(
+        quotes.select_related("claim", "speaker", "via", "document__outlet").defer(
+            "document__text"
+        )[:LIMIT]
     )
     for a in results.quotes:
         a.snippet = mark_terms(a.quote, pattern, around=160)

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from claims import services
 from claims.models import Attribution, Claim, Event, Figure, Tag
 from sources.dates import DatePrecision
 from sources.models import Actor, ActorAlias, Document, Outlet, content_hash
@@ -109,11 +110,23 @@ class _Loader:
                 setattr(obj, k, v)
         try:
             obj.full_clean()
-            obj.save()
+            self.save(obj)
         except ValidationError as error:
             self.fail(entry, _messages(error))
         self.report.count(kind, model.__name__)
         return obj
+
+    @staticmethod
+    def save(obj) -> None:
+        """Evidence and documents through their write services, which refresh the claims."""
+        if isinstance(obj, Attribution):
+            services.save_attribution(attribution=obj)
+        elif isinstance(obj, Figure):
+            services.save_figure(figure=obj)
+        elif isinstance(obj, Document):
+            services.save_document(document=obj)
+        else:
+            obj.save()
 
     def ref(self, table: dict, slug, entry: str, what: str):
         if slug in (None, ""):
@@ -354,7 +367,27 @@ class _Loader:
             )
 
 
+# Key of the PostgreSQL advisory lock that lets one seed load run at a time.
+SEED_LOAD_LOCK = 0x5EED5
+
+
+def _one_load_at_a_time() -> None:
+    """Wait for any other seed load to commit, for the rest of this transaction.
+
+    Two loads at once would both find a record missing and both insert it; the second would fail
+    on a unique constraint. Waiting, it finds everything the first loaded. SQLite needs nothing:
+    its transactions take the write lock at BEGIN (IMMEDIATE, config/settings.py).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEED_LOAD_LOCK])
+
+
 def load_seeds(folder: Path) -> LoadReport:
-    """Load seeds/curation.yaml in one transaction; raise SeedError and roll back on any problem."""
+    """Load seeds/curation.yaml in one transaction; raise SeedError and roll back on any problem.
+
+    Concurrent loads run one after the other; the later one changes nothing.
+    """
     with transaction.atomic():
+        _one_load_at_a_time()
         return _Loader(Path(folder)).load()

@@ -1,6 +1,6 @@
 """API representations of events, claims, attributions and figures, and the ClaimReview export.
 
-Origins of attributions are computed in bulk by the views (claims.services.attribution_origins)
+Origins of attributions are computed in bulk by the views (claims.evidence.attribution_origins)
 and passed in the serializer context as `origins`, so a page of claims costs the same number of
 queries whatever its size.
 """
@@ -14,6 +14,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.reverse import reverse
 
 from api.serializers import StrictModelSerializer
+from claims import services
 from claims.appearance import first_appearance
 from claims.models import (
     Attribution,
@@ -121,6 +122,9 @@ class FigureWriteSerializer(StrictModelSerializer):
             "version",
         ]
         read_only_fields = ("id", "version")
+
+    def save_instance(self, instance) -> None:
+        services.save_figure(figure=instance)
 
 
 class AttributionSerializer(StrictModelSerializer):
@@ -252,6 +256,9 @@ class AttributionWriteSerializer(StrictModelSerializer):
             "version",
         ]
         read_only_fields = ("id", "version")
+
+    def save_instance(self, instance) -> None:
+        services.save_attribution(attribution=instance)
 
 
 class ClaimSerializer(StrictModelSerializer):
@@ -422,6 +429,9 @@ class ClaimWriteSerializer(StrictModelSerializer):
 class StanceEntrySerializer(serializers.Serializer):
     attribution = serializers.IntegerField()
     speaker = RefSerializer(allow_null=True)
+    speaker_label = serializers.CharField(
+        help_text="Who speaks, named as the status reason and the claim page name them."
+    )
     speaker_description = serializers.CharField()
     voice = serializers.ChoiceField(choices=Attribution.Voice.choices)
     origin = OriginSerializer()
@@ -628,8 +638,6 @@ class DocumentWriteSerializer(source_serializers.DocumentWriteSerializer):
     quotes in it and refreshes the claims that cite it."""
 
     def save_instance(self, instance) -> None:
-        from claims import services
-
         services.save_document(document=instance)
 
 

@@ -5,176 +5,182 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from claims import intervals, relations, status
+from claims import evidence, relations
 from claims.models import Attribution, Claim, ClaimRelation, Event, Figure, Tag
 from sources.models import Document
 
+# --- Evidence: attributions and figures ---------------------------------------------------------
+#
+# The only way evidence changes. Each write locks the claims it touches, writes, and refreshes
+# their stored status in the same transaction; model save() and delete() touch only their own row.
 
-def document_origins(document_ids: Iterable[int]) -> dict[int, tuple[tuple, str]]:
-    """Map each document id to (origin key, origin label), walking derived_from chains in bulk.
+# Claims refreshed per batch by refresh_claims: bounds the memory of a bulk load's refresh.
+REFRESH_BATCH = 1000
 
-    One query per level of copying, however many documents are asked for.
+
+def _lock_claims(claim_ids: Iterable[int | None]) -> list[int]:
+    """Lock the claims' rows, in id order so two writers never wait on each other in a cycle.
+
+    FOR NO KEY UPDATE: it serialises the writers of one claim's evidence without conflicting with
+    the key-share lock another transaction's attribution insert takes on the claim (a plain
+    FOR UPDATE there would deadlock two concurrent additions).
     """
-    rows: dict[int, dict] = {}
-    wanted = set(document_ids)
-    while wanted:
-        fetched = Document.objects.filter(pk__in=wanted).values(
-            "pk",
-            "title",
-            "derived_from_id",
-            "outlet_id",
-            "outlet__name",
-            "origin_outlet_id",
-            "origin_outlet__name",
-        )
-        for row in fetched:
-            rows[row["pk"]] = row
-        wanted = {r["derived_from_id"] for r in rows.values() if r["derived_from_id"]} - rows.keys()
-
-    def root(pk: int) -> dict:
-        seen = set()
-        row = rows[pk]
-        while row["derived_from_id"] and row["derived_from_id"] in rows and row["pk"] not in seen:
-            seen.add(row["pk"])
-            row = rows[row["derived_from_id"]]
-        return row
-
-    origins = {}
-    for pk in set(document_ids):
-        if pk not in rows:
-            continue
-        r = root(pk)
-        if r["origin_outlet_id"]:
-            origins[pk] = (("outlet", r["origin_outlet_id"]), r["origin_outlet__name"])
-        elif r["outlet_id"]:
-            origins[pk] = (("outlet", r["outlet_id"]), r["outlet__name"])
-        else:
-            origins[pk] = (("document", r["pk"]), f"unknown publisher of “{r['title']}”")
-    return origins
-
-
-def attribution_origins(attributions: Iterable[Attribution]) -> dict[int, tuple[tuple, str]]:
-    """Map attribution id to its origin: the `via` outlet when given, else its document's origin.
-
-    Expects `via` to be selected with the attributions.
-    """
-    attributions = list(attributions)
-    by_document = document_origins({a.document_id for a in attributions})
-    return {
-        a.pk: (("outlet", a.via_id), a.via.name) if a.via_id else by_document[a.document_id]
-        for a in attributions
-    }
-
-
-def _speaker_label(a: Attribution, origin_label: str) -> str:
-    if a.speaker_id:
-        return a.speaker.name
-    if a.voice == Attribution.Voice.OWN:
-        return f"{origin_label} (own voice)"
-    if a.speaker_description:
-        return f"{a.speaker_description} (in {origin_label})"
-    return f"{a.get_voice_display().lower()} in {origin_label}"
-
-
-def evidence_for(claim: Claim) -> tuple[list[status.Evidence], status.Figures]:
-    """Everything the status rules read about a claim and its same_as group, in four queries
-    (one more per further step of a same_as chain)."""
-    attributions = list(
-        group_attributions(claim)
-        .select_related("speaker", "via", "document")
-        # The rules need the document's date, not its text (kilobytes per attribution).
-        .defer("document__text", "quote", "quote_prefix", "quote_suffix", "note")
+    ids = sorted({pk for pk in claim_ids if pk is not None})
+    if not ids:
+        return []
+    return list(
+        Claim.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk__in=ids)
         .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    origins = attribution_origins(attributions)
-    evidence = []
-    for a in attributions:
-        origin_key, origin_label = origins[a.pk]
-        source_key = ("actor", a.speaker_id) if a.speaker_id else ("origin", origin_key)
-        evidence.append(
-            status.Evidence(
-                attribution_id=a.pk,
-                source_key=source_key,
-                speaker_label=_speaker_label(a, origin_label),
-                origin_key=origin_key,
-                origin_label=origin_label,
-                voice=a.voice,
-                stance=a.stance,
-                on=a.stated_on or a.document.published,
-            )
-        )
-    # By attribution ids, not through a join on the claim: on a hot claim the join made the
-    # planner scan every figure.
-    figures = Figure.objects.filter(attribution_id__in=[a.pk for a in attributions]).only(
-        "pk",
-        "attribution_id",
-        "event_id",
-        "measure",
-        "population",
-        "low",
-        "high",
-        "superseded_by_id",
-        "text",
-    )
-    facts = [f.fact() for f in figures]
-    labels = {
-        a.pk: f"{e.speaker_label} via {a.via.name}" if a.via_id else e.speaker_label
-        for a, e in zip(attributions, evidence, strict=True)
-    }
-    texts = {f.pk: f.text for f in figures}
-    # Enough pairs per group to name MAX_DIVERGENCES_SHOWN distinct ones; the rest are counted.
-    found = intervals.find_divergences(facts, limit=status.DIVERGENCES_GATHERED)
-    return evidence, status.Figures(found.pairs, labels, texts, total=found.total)
 
 
 def refresh_status(claim: Claim) -> None:
     """Derive the claim's status and reason from its evidence and store them.
 
-    Writes with update() so a derived value neither bumps the version editors compare nor adds a
-    history row of its own.
+    Locks the claim's row first, so concurrent writes to one claim's evidence refresh it one after
+    the other, each reading what the others committed. Stores with update() so a derived value
+    neither bumps the version editors compare nor adds a history row of its own.
     """
-    evidence, figures = evidence_for(claim)
-    claim.status, claim.status_reason = status.derive(evidence, figures, tensions_for(claim))
-    Claim.objects.filter(pk=claim.pk).update(status=claim.status, status_reason=claim.status_reason)
+    claim.status, claim.status_reason = refresh_claims([claim.pk])[claim.pk]
 
 
 @transaction.atomic
-def refresh_claims(claim_ids: Iterable[int]) -> None:
-    """Refresh the stored status of each claim and of the claims whose status reads its
-    evidence (its same_as group, the claims contradicting them: see claim relations below)."""
-    for claim in Claim.objects.filter(pk__in=ClaimRelation.objects.affected_by(claim_ids)):
-        refresh_status(claim)
+def refresh_claims(claim_ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
+    """Lock, derive and store the status of each claim, in batches. Returns (status, reason) by id.
+
+    The bulk path of loaders: one that inserts many rows with bulk_create (the synthetic corpus)
+    calls it once for every claim it touched, in the same transaction.
+    """
+    ids = sorted(ClaimRelation.objects.affected_by({pk for pk in claim_ids if pk is not None}))
+    derived = {}
+    for start in range(0, len(ids), REFRESH_BATCH):
+        derived.update(_store(_lock_claims(ids[start : start + REFRESH_BATCH])))
+    return derived
+
+
+def _store(claim_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Derive and store the status of claims whose rows the caller has locked."""
+    derived = evidence.derive(claim_ids)
+    # One UPDATE per claim: cheaper than bulk_update's CASE over a thousand rows.
+    for pk, (status, reason) in derived.items():
+        Claim.objects.filter(pk=pk).update(status=status, status_reason=reason)
+    return derived
+
+
+def _refresh(claim_ids: Iterable[int | None]) -> None:
+    """Refresh claims the caller has just locked with _lock_claims (saves a second lock query),
+    and the related claims whose status reads their evidence (locked here)."""
+    ids = {pk for pk in claim_ids if pk is not None}
+    related = ClaimRelation.objects.affected_by(ids) - ids
+    if related:
+        _lock_claims(related)
+    ids = sorted(ids | related)
+    for start in range(0, len(ids), REFRESH_BATCH):
+        _store(ids[start : start + REFRESH_BATCH])
 
 
 def refresh_claims_for_documents(document_ids: Iterable[int]) -> None:
     """Refresh every claim with an attribution in one of these documents."""
     refresh_claims(
         Attribution.objects.filter(document_id__in=list(document_ids))
+        .order_by()
         .values_list("claim_id", flat=True)
         .distinct()
     )
 
 
+@transaction.atomic
+def save_attribution(*, attribution: Attribution) -> Attribution:
+    """Create or edit an attribution (validated with full_clean) and refresh its claim.
+
+    When it moved to another claim, the claim it left is refreshed too.
+    """
+    old_claim_id = None
+    if attribution.pk:
+        old_claim_id = (
+            Attribution.objects.filter(pk=attribution.pk).values_list("claim_id", flat=True).first()
+        )
+    _lock_claims([attribution.claim_id, old_claim_id])
+    attribution.save()
+    _refresh([attribution.claim_id, old_claim_id])
+    return attribution
+
+
+@transaction.atomic
+def delete_attribution(*, attribution: Attribution) -> None:
+    """Delete an attribution with its figures and refresh the claim it supported or opposed."""
+    _lock_claims([attribution.claim_id])
+    attribution.delete()
+    _refresh([attribution.claim_id])
+
+
+@transaction.atomic
+def delete_attributions(*, attributions: QuerySet) -> int:
+    """Delete a set of attributions (admin bulk delete) and refresh every claim that lost one."""
+    claim_ids = set(attributions.order_by().values_list("claim_id", flat=True))
+    _lock_claims(claim_ids)
+    deleted, _ = attributions.delete()
+    _refresh(claim_ids)
+    return deleted
+
+
+def _figure_claim(figure_id: int | None) -> int | None:
+    if figure_id is None:
+        return None
+    return (
+        Figure.objects.filter(pk=figure_id)
+        .order_by()
+        .values_list("attribution__claim_id", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def save_figure(*, figure: Figure) -> Figure:
+    """Create or edit a figure (validated with full_clean) and refresh its claim.
+
+    When it moved to an attribution of another claim, the claim it left is refreshed too.
+    """
+    old_claim_id = _figure_claim(figure.pk)
+    claim_id = (
+        Attribution.objects.filter(pk=figure.attribution_id)
+        .values_list("claim_id", flat=True)
+        .first()
+    )
+    _lock_claims([claim_id, old_claim_id])
+    figure.save()
+    _refresh([claim_id, old_claim_id])
+    return figure
+
+
+@transaction.atomic
+def delete_figure(*, figure: Figure) -> None:
+    """Delete a figure and refresh the claim whose evidence held it."""
+    claim_id = _figure_claim(figure.pk)
+    _lock_claims([claim_id])
+    figure.delete()
+    _refresh([claim_id])
+
+
+@transaction.atomic
+def delete_figures(*, figures: QuerySet) -> int:
+    """Delete a set of figures (admin bulk delete) and refresh every claim that held one."""
+    claim_ids = set(figures.order_by().values_list("attribution__claim_id", flat=True))
+    _lock_claims(claim_ids)
+    deleted, _ = figures.delete()
+    _refresh(claim_ids)
+    return deleted
+
+
 # --- Claim relations (claims/relations.py holds the rules) --------------------------------------
 # Evidence on any claim of a same_as group counts for every claim of the group, and a supported
-# claim that contradicts another supported claim is in tension with it. These two functions feed
-# evidence_for/refresh_status; the services below refresh every claim a relation change affects.
-
-
-def group_attributions(claim: Claim):
-    """The attributions of the claim's whole same_as group (only its own when it has none)."""
-    return Attribution.objects.filter(claim_id__in=ClaimRelation.objects.same_as_group(claim.pk))
-
-
-def tensions_for(claim: Claim) -> list[status.Tension]:
-    """The claims this one contradicts (with their groups' evidence), for status.derive."""
-    others = ClaimRelation.objects.contradicting(ClaimRelation.objects.same_as_group(claim.pk))
-    return [
-        status.Tension(other.text, evidence_for(other)[0])
-        for other in Claim.objects.filter(pk__in=others).order_by("pk")
-    ]
+# claim that contradicts another supported claim is in tension with it (claims.evidence.derive
+# reads both); these services refresh every claim a relation change affects.
 
 
 @transaction.atomic
@@ -185,16 +191,16 @@ def save_relation(*, relation: ClaimRelation) -> ClaimRelation:
     if relation.pk:
         old = ClaimRelation.objects.filter(pk=relation.pk).values("claim_id", "target_id").first()
         before = set(old.values()) if old else set()
+    affected = ClaimRelation.objects.affected_by(before) if before else set()
     relation.save()
-    refresh_claims(before | {relation.claim_id, relation.target_id})
+    refresh_claims(affected | {relation.claim_id, relation.target_id})
     return relation
 
 
 @transaction.atomic
 def delete_relation(*, relation: ClaimRelation) -> None:
     """Delete a relation and refresh the claims it linked and those their status reads."""
-    ends = {relation.claim_id, relation.target_id}
-    affected = ClaimRelation.objects.affected_by(ends)
+    affected = ClaimRelation.objects.affected_by({relation.claim_id, relation.target_id})
     relation.delete()
     refresh_claims(affected)
 
@@ -418,6 +424,13 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
         for pk, r in _alive_at(HistoricalAttribution, moment, id__in=ever).items()
         if r.claim_id == claim_id
     }
+    # Restored rows may live on another claim now: that claim's evidence changes too.
+    touched = {claim_id}
+    touched |= set(
+        Attribution.objects.filter(pk__in=attributions)
+        .order_by()
+        .values_list("claim_id", flat=True)
+    )
     for extra in Attribution.objects.filter(claim_id=claim_id).exclude(pk__in=attributions):
         extra._history_user, extra._change_reason, extra._history_date = by, stamp, now
         extra.delete()
@@ -444,6 +457,11 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
         for pk, r in _alive_at(HistoricalFigure, moment, id__in=ever_figures).items()
         if r.attribution_id in attributions
     }
+    touched |= set(
+        Figure.objects.filter(pk__in=figures)
+        .order_by()
+        .values_list("attribution__claim_id", flat=True)
+    )
     for extra in Figure.objects.filter(attribution_id__in=attributions).exclude(pk__in=figures):
         extra._history_user, extra._change_reason, extra._history_date = by, stamp, now
         extra.delete()
@@ -453,8 +471,8 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
         ):
             r.superseded_by_id = None
         _restore_instance(r, model=Figure, by=by, reason=stamp, missing={"event": Event}, at=now)
+    refresh_claims(touched)
     claim.refresh_from_db()
-    refresh_status(claim)
     return claim
 
 

@@ -234,9 +234,20 @@ class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
             obj._change_reason = reason
         self._stamp(request, obj)
 
+    # Every write of this admin goes through these two hooks: the edited record, its inline rows
+    # and restored versions. A domain admin overrides them to call its write services.
+
+    def save_instance(self, obj) -> None:
+        """Save one record of this admin or of its inlines."""
+        obj.save()
+
+    def delete_instance(self, obj) -> None:
+        """Delete one record of this admin or of its inlines."""
+        obj.delete()
+
     def save_model(self, request, obj, form, change):
         self.stamp_history(request, obj, form)
-        super().save_model(request, obj, form, change)
+        self.save_instance(obj)
 
     def save_formset(self, request, form, formset, change):
         reason = self._reason(request, form)
@@ -246,14 +257,14 @@ class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
             if reason:
                 obj._change_reason = reason
         for obj in formset.deleted_objects:
-            obj.delete()
+            self.delete_instance(obj)
         for obj in instances:
-            obj.save()
+            self.save_instance(obj)
         formset.save_m2m()
 
     def delete_model(self, request, obj):
         self._stamp(request, obj)
-        super().delete_model(request, obj)
+        self.delete_instance(obj)
 
     # --- history ---------------------------------------------------------------------------
 
@@ -375,5 +386,5 @@ class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
                 f"Restored to the version of {record.history_date:%Y-%m-%d %H:%M}"
             )
             instance.full_clean(exclude=["slug"], validate_unique=False)
-            instance.save()
+            self.save_instance(instance)
         return instance

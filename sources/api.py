@@ -42,8 +42,6 @@ class DocumentViewSet(CuratedViewSet):
         queryset = Document.objects.select_related("outlet", "origin_outlet")
         if self.action == "list":
             queryset = queryset.defer("text")
-        elif self.action == "retrieve":
-            queryset = queryset.with_origin()
         return queryset
 
 

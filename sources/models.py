@@ -1,6 +1,7 @@
 """Where information comes from: outlets, the documents they publish, and the actors who speak."""
 
 import hashlib
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -93,12 +94,52 @@ class Outlet(Curated):
         super().save(*args, **kwargs)
 
 
+# A document's origin: (key, label). Key ("outlet", id), or ("document", id) when the publisher
+# is unknown; label the outlet's name, or “unknown publisher of “title””.
+Origin = tuple[tuple, str]
+
+
 class DocumentQuerySet(models.QuerySet):
-    def with_origin(self) -> "DocumentQuerySet":
-        """Join what `origin()` reads for documents one step from their root."""
-        return self.select_related(
-            "outlet", "origin_outlet", "derived_from__outlet", "derived_from__origin_outlet"
-        )
+    def origins(self, document_ids: Iterable[int]) -> dict[int, Origin]:
+        """Map each document id to its origin: the outlet that first published its text.
+
+        The one implementation of the rule. A copy (`derived_from`) has the origin of the first
+        stored document of its chain; that root's `origin_outlet` (the original is not stored) or
+        else its `outlet`; when both are unknown, the root document stands as its own origin.
+        One query per level of copying, however many documents are asked for.
+        """
+        asked = set(document_ids)
+        rows: dict[int, dict] = {}
+        wanted = set(asked)
+        while wanted:
+            for row in self.filter(pk__in=wanted).order_by().values(*_ORIGIN_COLUMNS):
+                rows[row["pk"]] = row
+            wanted = {r["derived_from_id"] for r in rows.values() if r["derived_from_id"]}
+            wanted -= rows.keys()
+        origins = {}
+        for pk in asked & rows.keys():
+            root, seen = rows[pk], set()
+            while root["derived_from_id"] in rows and root["pk"] not in seen:
+                seen.add(root["pk"])
+                root = rows[root["derived_from_id"]]
+            if root["origin_outlet_id"]:
+                origins[pk] = (("outlet", root["origin_outlet_id"]), root["origin_outlet__name"])
+            elif root["outlet_id"]:
+                origins[pk] = (("outlet", root["outlet_id"]), root["outlet__name"])
+            else:
+                origins[pk] = (("document", root["pk"]), f"unknown publisher of “{root['title']}”")
+        return origins
+
+
+_ORIGIN_COLUMNS = (
+    "pk",
+    "title",
+    "derived_from_id",
+    "outlet_id",
+    "outlet__name",
+    "origin_outlet_id",
+    "origin_outlet__name",
+)
 
 
 def content_hash(text: str) -> str:
@@ -253,25 +294,9 @@ class Document(Curated):
             ids.extend(frontier)
         return ids
 
-    def root(self) -> "Document":
-        """The first stored document of the copy chain this one belongs to."""
-        node, seen = self, set()
-        while node.derived_from_id and node.pk not in seen:
-            seen.add(node.pk)
-            node = node.derived_from
-        return node
-
-    def origin(self) -> tuple[tuple, str]:
-        """(key, label) of the outlet that first published this text.
-
-        The root of the derived_from chain's publisher or origin outlet; when both are unknown, the
-        root document itself stands as its own origin.
-        """
-        root = self.root()
-        outlet = root.origin_outlet or root.outlet
-        if outlet is not None:
-            return ("outlet", outlet.pk), outlet.name
-        return ("document", root.pk), f"unknown publisher of “{root.title}”"
+    def origin(self) -> Origin:
+        """(key, label) of the outlet that first published this text (DocumentQuerySet.origins)."""
+        return Document.objects.origins([self.pk])[self.pk]
 
 
 class ActorKind(models.TextChoices):

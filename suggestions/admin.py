@@ -30,7 +30,6 @@ from claims.models import Attribution, Claim, Event, Figure
 from curation.admin import SafeAutocompleteMixin
 from sources.importing import MAX_BATCH_BYTES, MAX_BYTES, ImportRefused, import_document
 from sources.models import Document
-from suggestions.intake import start_batch
 from suggestions.models import ImportBatch, SuggestionDecision
 from suggestions.review import find_candidate, suggestions_for
 from suggestions.services import (
@@ -39,6 +38,7 @@ from suggestions.services import (
     locate_quote,
     reject_suggestion,
 )
+from suggestions.tasks import start_batch
 from suggestions.workspace import workspace
 
 

@@ -19,33 +19,23 @@ from suggestions.models import ImportBatch, ImportBatchEntry
 log = logging.getLogger(__name__)
 
 Progress = Callable[[ImportBatch, ImportBatchEntry], None]
-_PROGRESS_FIELDS = ["status", "message", "total", "imported", "duplicates", "failed", "finished_at"]
+PROGRESS_FIELDS = ["status", "message", "total", "imported", "duplicates", "failed", "finished_at"]
 
 
-def start_batch(*, data: bytes, name: str, outlet: str = "", by=None, run: bool = True):
-    """Store a batch file and queue its import; returns the batch (queued, or already finished
-    when the tasks backend runs tasks at once). With run=False, only store it (the caller runs
-    it in its own process with `run_batch`)."""
-    from suggestions.tasks import run_batch_task
-
-    batch = ImportBatch.objects.create(
-        name=name[:300], outlet=(outlet or "")[:200], payload=data, created_by=by
-    )
-    if run:
-        run_batch_task.enqueue(batch.pk)
-        batch.refresh_from_db(fields=_PROGRESS_FIELDS)
-    return batch
-
-
-def run_batch(batch: ImportBatch, *, progress: Progress | None = None) -> ImportBatch:
+def run_batch(
+    batch: ImportBatch,
+    *,
+    progress: Progress | None = None,
+    on_imported: Callable[[ImportBatchEntry], None] | None = None,
+) -> ImportBatch:
     """Import every article of the batch, recording each outcome and counting progress.
 
     An article that cannot be imported (unreadable, empty, no article text, invalid) is recorded
     as failed with its name and the reason, in the same transaction that would have stored it, so
     nothing of it remains; the batch goes on with the next. A batch file that cannot be read at
-    all stops the batch with its reason.
+    all stops the batch with its reason. `on_imported` is called with each newly imported entry
+    (suggestions.tasks queues the suggestion task there).
     """
-    from suggestions.tasks import suggest_document_task
 
     if batch.finished:
         return batch
@@ -62,8 +52,8 @@ def run_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Import
     for position, item in enumerate(items[done:], start=done + 1):
         entry = _import_one(batch, position, item)
         batch.refresh_from_db(fields=["imported", "duplicates", "failed"])
-        if entry.outcome == ImportBatchEntry.Outcome.IMPORTED:
-            suggest_document_task.enqueue(entry.pk)
+        if entry.outcome == ImportBatchEntry.Outcome.IMPORTED and on_imported is not None:
+            on_imported(entry)
         if progress is not None:
             progress(batch, entry)
     _finish(batch, ImportBatch.Status.DONE, "")

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from claims import intervals
+from claims import services as claim_services
 from claims.models import Attribution, Claim, Figure
 from sources.models import Document
 from suggestions.engine import Candidate
@@ -271,7 +272,7 @@ def accept_suggestion(
             **_speaker_fields(candidate),
         )
         attribution.full_clean(exclude=["claim", "document"])
-        attribution.save()
+        claim_services.save_attribution(attribution=attribution)
     if candidate.kind == "figure":
         figure_event = event or claim.event  # may stay empty: not every count is about one event
         values = {
@@ -286,7 +287,7 @@ def accept_suggestion(
                 attribution=attribution, event=figure_event, text=candidate.text or "", **values
             )
             figure.full_clean(exclude=["attribution"])
-            figure.save()
+            claim_services.save_figure(figure=figure)
     SuggestionDecision.objects.update_or_create(
         document=document,
         fingerprint=candidate.fingerprint,

@@ -3,6 +3,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
+from claims import services
 from claims.models import Attribution, Claim, Event, Figure, Tag
 from sources.models import Actor, ActorAlias, Document, Outlet
 
@@ -99,6 +100,11 @@ class AttributionFactory(factory.django.DjangoModelFactory):
     stance = Attribution.Stance.SUPPORTS
     quote = "killing at least 46 people"
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Through the write service, as every writer: it refreshes the claim's status.
+        return services.save_attribution(attribution=model_class(*args, **kwargs))
+
 
 class FigureFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -111,3 +117,7 @@ class FigureFactory(factory.django.DjangoModelFactory):
     qualifier = Figure.Qualifier.AT_LEAST
     value = 46
     text = "at least 46 people"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.save_figure(figure=model_class(*args, **kwargs))

@@ -1,14 +1,23 @@
-"""A small published corpus modelled on SPEC.md's seed outcomes, built through the models so quote
-anchoring and status derivation run as in production. Used by the page and browser tests."""
+"""A small published corpus modelled on SPEC.md's seed outcomes, built through the write services so
+quote anchoring and status derivation run as in production. Used by the page and browser tests."""
 
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from claims import services
 from claims.models import Attribution, Claim, Event, Figure
 from sources.models import Actor, ActorAlias, Document, Outlet
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _attribution(**fields) -> Attribution:
+    return services.save_attribution(attribution=Attribution(**fields))
+
+
+def _figure(**fields) -> Figure:
+    return services.save_figure(figure=Figure(**fields))
 
 
 def seed_text(prefix: str) -> str:
@@ -115,21 +124,21 @@ def build_site() -> Site:
         event=kabul,
         publication=published,
     )
-    own = Attribution.objects.create(
+    own = _attribution(
         claim=toll,
         document=doc_000,
         voice=Attribution.Voice.OWN,
         stance=Attribution.Stance.SUPPORTS,
         quote="the massacre that took the lives of around 100 people",
     )
-    Figure.objects.create(
+    _figure(
         attribution=own,
         measure=Figure.Measure.KILLED,
         qualifier=Figure.Qualifier.APPROXIMATELY,
         value=100,
         text="around 100 people",
     )
-    relayed = Attribution.objects.create(
+    relayed = _attribution(
         claim=toll,
         document=doc_001,
         speaker=us,
@@ -138,7 +147,7 @@ def build_site() -> Site:
         stance=Attribution.Stance.SUPPORTS,
         quote="killed some 170 Afghans and 13 American soldiers",
     )
-    Figure.objects.create(
+    _figure(
         attribution=relayed,
         measure=Figure.Measure.KILLED,
         population="Afghans",
@@ -146,7 +155,7 @@ def build_site() -> Site:
         value=170,
         text="some 170 Afghans",
     )
-    Figure.objects.create(
+    _figure(
         attribution=relayed,
         measure=Figure.Measure.KILLED,
         population="US service members",
@@ -160,7 +169,7 @@ def build_site() -> Site:
         slug="isk-linked-to-taliban-and-haqqani",
         publication=published,
     )
-    saleh_quote = Attribution.objects.create(
+    saleh_quote = _attribution(
         claim=links,
         document=doc_000,
         speaker=saleh,
@@ -170,14 +179,14 @@ def build_site() -> Site:
         quote="Every evidence we have in hand shows that IS-K cells have their roots in Talibs "
         "& Haqqani network",
     )
-    Attribution.objects.create(
+    _attribution(
         claim=links,
         document=doc_004,
         voice=Attribution.Voice.HEARSAY,
         stance=Attribution.Stance.SUPPORTS,
         quote="IS-K is widely thought to be linked to the Haqqani network",
     )
-    Attribution.objects.create(
+    _attribution(
         claim=links,
         document=doc_000,
         speaker=taliban,
@@ -192,7 +201,7 @@ def build_site() -> Site:
         event=kunduz,
         publication=published,
     )
-    state = Attribution.objects.create(
+    state = _attribution(
         claim=kunduz_toll,
         document=doc_002,
         speaker=bakhtar,
@@ -200,14 +209,14 @@ def build_site() -> Site:
         stance=Attribution.Stance.SUPPORTS,
         quote="the explosion killed at least 46 people and wounded more than 140",
     )
-    Figure.objects.create(
+    _figure(
         attribution=state,
         measure=Figure.Measure.KILLED,
         qualifier=Figure.Qualifier.AT_LEAST,
         value=46,
         text="at least 46 people",
     )
-    Figure.objects.create(
+    _figure(
         attribution=state,
         measure=Figure.Measure.WOUNDED,
         qualifier=Figure.Qualifier.MORE_THAN,
@@ -221,7 +230,7 @@ def build_site() -> Site:
         event=kunduz,
         publication=Claim.Publication.DRAFT,
     )
-    Attribution.objects.create(
+    _attribution(
         claim=draft,
         document=doc_002,
         voice=Attribution.Voice.OWN,

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from claims import services
 from claims.models import Attribution, Figure
 from curation.admin import CuratedAdmin, VersionedInlineMixin
 
@@ -60,6 +61,27 @@ def figure_summary(attribution: Attribution | None) -> str:
     )
 
 
+class EvidenceWritesMixin:
+    """For admins that edit attributions or figures, as the record or in an inline: every save and
+    delete goes through the write services, which refresh the claims touched."""
+
+    def save_instance(self, obj) -> None:
+        if isinstance(obj, Attribution):
+            services.save_attribution(attribution=obj)
+        elif isinstance(obj, Figure):
+            services.save_figure(figure=obj)
+        else:
+            super().save_instance(obj)
+
+    def delete_instance(self, obj) -> None:
+        if isinstance(obj, Attribution):
+            services.delete_attribution(attribution=obj)
+        elif isinstance(obj, Figure):
+            services.delete_figure(figure=obj)
+        else:
+            super().delete_instance(obj)
+
+
 class FigureInline(VersionedInlineMixin, admin.TabularInline):
     model = Figure
     fk_name = "attribution"
@@ -72,7 +94,7 @@ class FigureInline(VersionedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Attribution)
-class AttributionAdmin(CuratedAdmin):
+class AttributionAdmin(EvidenceWritesMixin, CuratedAdmin):
     list_display = [
         "__str__",
         "claim",
@@ -111,6 +133,9 @@ class AttributionAdmin(CuratedAdmin):
     def quote_links(self, obj):
         return quote_links(obj)
 
+    def delete_queryset(self, request, queryset):
+        services.delete_attributions(attributions=queryset)
+
 
 class AttributionInline(VersionedInlineMixin, admin.StackedInline):
     model = Attribution
@@ -143,7 +168,7 @@ class AttributionInline(VersionedInlineMixin, admin.StackedInline):
 
 
 @admin.register(Figure)
-class FigureAdmin(CuratedAdmin):
+class FigureAdmin(EvidenceWritesMixin, CuratedAdmin):
     list_display = [
         "__str__",
         "event",
@@ -165,3 +190,6 @@ class FigureAdmin(CuratedAdmin):
         (None, {"fields": ["attribution", *FIGURE_FIELDS]}),
         ("Interval", {"fields": ["low", "high", "version", "updated_at"]}),
     ]
+
+    def delete_queryset(self, request, queryset):
+        services.delete_figures(figures=queryset)

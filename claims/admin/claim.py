@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from claims import services
-from claims.admin.attribution import AttributionInline
+from claims.admin.attribution import AttributionInline, EvidenceWritesMixin
 from claims.admin.relation import ClaimRelationInline
 from claims.models import Claim
 from curation.admin import CuratedAdmin
@@ -47,7 +47,7 @@ class ReturnToDraftForm(forms.Form):
 
 
 @admin.register(Claim)
-class ClaimAdmin(CuratedAdmin):
+class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
     list_display = [
         "text",
         "event",

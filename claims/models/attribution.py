@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
@@ -11,12 +11,6 @@ from claims.visibility import sees_drafts
 from sources import dates
 from sources.models import Curated
 from sources.quotes import QuoteError, find_quote, short
-
-
-def _refresh(claim_ids) -> None:
-    from claims.services import refresh_claims
-
-    refresh_claims(claim_ids)
 
 
 class Voice(models.TextChoices):
@@ -52,14 +46,6 @@ class AttributionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AttributionQuerySet":
         """The attributions `user` may see: those of the claims Claim.objects.visible_to shows."""
         return self if sees_drafts(user) else self.published()
-
-    def delete(self):
-        """Delete, then refresh the status of every claim that lost an attribution."""
-        with transaction.atomic():
-            claim_ids = set(self.values_list("claim_id", flat=True))
-            result = super().delete()
-            _refresh(claim_ids)
-        return result
 
 
 class Attribution(Curated):
@@ -227,33 +213,20 @@ class Attribution(Curated):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        with transaction.atomic():
-            old_claim_id = None
-            if not self._state.adding:
-                old_claim_id = (
-                    Attribution.objects.filter(pk=self.pk)
-                    .values_list("claim_id", flat=True)
-                    .first()
-                )
-            self.anchor()
-            super().save(*args, **kwargs)
-            _refresh({self.claim_id, old_claim_id} - {None})
+        # Only this row's derived fields (the quote's offsets). The claim's status is refreshed
+        # by the write services in claims.services, which every writer calls.
+        self.anchor()
+        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        with transaction.atomic():
-            claim_id = self.claim_id
-            result = super().delete(*args, **kwargs)
-            _refresh({claim_id})
-        return result
-
-    def origin(self) -> tuple[tuple, str]:
+    def origin(self, document_origin: tuple[tuple, str] | None = None) -> tuple[tuple, str]:
         """(key, label) of the outlet that first published this attribution.
 
-        The outlet it was relayed through when given, else the origin of its document.
+        The outlet it was relayed through when given, else the origin of its document
+        (`document_origin` when the caller resolved it in bulk: claims.evidence).
         """
         if self.via_id:
             return ("outlet", self.via_id), self.via.name
-        return self.document.origin()
+        return document_origin or self.document.origin()
 
 
 class Measure(models.TextChoices):
@@ -294,14 +267,6 @@ class FigureQuerySet(models.QuerySet):
     def visible_to(self, user) -> "FigureQuerySet":
         """The figures `user` may see: those of the claims Claim.objects.visible_to shows."""
         return self if sees_drafts(user) else self.published()
-
-    def delete(self):
-        """Delete, then refresh the status of every claim that held one of these figures."""
-        with transaction.atomic():
-            claim_ids = set(self.values_list("attribution__claim_id", flat=True))
-            result = super().delete()
-            _refresh(claim_ids)
-        return result
 
 
 class Figure(Curated):
@@ -459,9 +424,8 @@ class Figure(Curated):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        if not self.event_id:
-            self.event_id = self.attribution.claim.event_id
+    def derive_bounds(self) -> None:
+        """Set this row's derived fields: the interval's bounds and the normalised population."""
         try:
             bounds = self.interval()
         except ValueError as error:
@@ -469,20 +433,11 @@ class Figure(Curated):
         self.low = bounds.low
         self.high = None if bounds.open_ended else bounds.high
         self.population = " ".join(self.population.split()) or intervals.TOTAL
-        with transaction.atomic():
-            old_claim_id = None
-            if not self._state.adding:
-                old_claim_id = (
-                    Figure.objects.filter(pk=self.pk)
-                    .values_list("attribution__claim_id", flat=True)
-                    .first()
-                )
-            super().save(*args, **kwargs)
-            _refresh({self.attribution.claim_id, old_claim_id} - {None})
 
-    def delete(self, *args, **kwargs):
-        with transaction.atomic():
-            claim_id = self.attribution.claim_id
-            result = super().delete(*args, **kwargs)
-            _refresh({claim_id})
-        return result
+    def save(self, *args, **kwargs):
+        # Only this row's fields. The claim's status is refreshed by the write services in
+        # claims.services, which every writer calls.
+        if not self.event_id:
+            self.event_id = self.attribution.claim.event_id
+        self.derive_bounds()
+        super().save(*args, **kwargs)

@@ -171,9 +171,3 @@ class Claim(Curated):
     @property
     def is_published(self) -> bool:
         return self.publication == self.Publication.PUBLISHED
-
-    def refresh_status(self) -> None:
-        """Recompute and store the derived status (see claims.services.refresh_status)."""
-        from claims.services import refresh_status
-
-        refresh_status(self)

@@ -54,6 +54,23 @@ class ClaimRelationQuerySet(models.QuerySet):
             reached |= ends
         return reached, edges
 
+    def same_as_groups(self, claim_ids) -> dict[int, frozenset[int]]:
+        """Each claim's same_as group (itself included): one query per step of the chains."""
+        _, edges = self._same_as_closure(set(claim_ids))
+        found = relations.groups(edges)
+        return {pk: found.get(pk, frozenset({pk})) for pk in claim_ids}
+
+    def contradicting_each(self, groups: dict[int, frozenset[int]]) -> dict[int, set[int]]:
+        """For each claim of `groups` (claim → its same_as group), the claims that contradict a
+        member of its group, outside the group. One query for all."""
+        members = set().union(*groups.values()) if groups else set()
+        found = self.filter(kind=RelationKind.CONTRADICTS).touching(members).edges()
+        return {
+            pk: {x for e in found if {e.claim, e.target} & group for x in (e.claim, e.target)}
+            - group
+            for pk, group in groups.items()
+        }
+
     def same_as_group(self, claim_id: int) -> frozenset[int]:
         """The claim's same_as group (itself included)."""
         _, edges = self._same_as_closure({claim_id})

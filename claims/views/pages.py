@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from claims import appearance, comparison, dataset, relations
+from claims.evidence import attribution_origins
 from claims.filters import ClaimFilter, EventFilter
 from claims.models import Attribution, Claim, ClaimRelation, Event
 from claims.search import search as run_search
 from claims.serializers import claim_review
-from claims.services import attribution_origins
 from claims.visibility import sees_drafts
 from sources.models import Actor, Document
 

@@ -9,9 +9,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.html import format_html
 
-from claims.comparison import speaker_label
+from claims import evidence
 from claims.models import Attribution, Claim
-from claims.services import attribution_origins, document_origins
 from sources.highlight import Span, mark_spans
 from sources.models import Actor, Document, Outlet
 
@@ -26,7 +25,7 @@ def document_detail(request, pk):
     document = get_object_or_404(
         Document.objects.select_related("outlet", "origin_outlet", "derived_from__outlet"), pk=pk
     )
-    origin = document_origins([document.pk])[document.pk]
+    origin = document.origin()
     attributions = list(
         document.attributions.visible_to(request.user)
         .select_related("claim", "speaker", "via")
@@ -168,9 +167,7 @@ def outlet_detail(request, slug):
         .defer("document__text")
         .order_by("speaker__name", "pk")[:200]
     )
-    origins = attribution_origins(relayed)
-    for a in relayed:
-        a.speaker_label = speaker_label(a, origins[a.pk][1])
+    evidence.label(relayed)
     return render(
         request,
         "sources/outlet_detail.html",

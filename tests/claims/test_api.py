@@ -371,6 +371,7 @@ def test_claim_stances_split_attributions(anon, world):
         {
             "attribution": world["denial"].pk,
             "speaker": {"id": world["group"].pk, "name": "Islamic State Khorasan"},
+            "speaker_label": "Islamic State Khorasan",
             "speaker_description": "",
             "voice": "paraphrased",
             "origin": {"kind": "outlet", "id": world["outlet_b"].pk, "label": "Wire B"},

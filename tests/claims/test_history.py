@@ -99,9 +99,9 @@ def test_restore_brings_back_the_claim_its_attributions_and_figures(reviewer):
     claim.text = "Later wording"
     claim.save()
     attribution.stance = "refutes"
-    attribution.save()
+    services.save_attribution(attribution=attribution)
     figure_pk = figure.pk
-    figure.delete()
+    services.delete_figure(figure=figure)
     added = AttributionFactory(claim=claim, quote="The group denied any link")
 
     restored = services.restore_claim(claim_id=claim.pk, history_id=version.history_id, by=reviewer)
@@ -150,7 +150,7 @@ def test_restore_button_on_the_diff_page_restores_with_evidence(client, reviewer
     claim, attribution, _ = _claim_with_evidence()
     first = claim.history.first()
     attribution_pk = attribution.pk
-    attribution.delete()
+    services.delete_attribution(attribution=attribution)
     claim.text = "Changed"
     claim.save()
     url = reverse("admin:claims_claim_history_restore", args=[claim.pk, first.history_id])
@@ -185,7 +185,7 @@ def test_restoring_a_version_saved_in_the_admin_includes_its_inline_rows(client,
 
     attribution.refresh_from_db()
     attribution.stance = "refutes"
-    attribution.save()
+    services.save_attribution(attribution=attribution)
     restored = services.restore_claim(claim_id=claim.pk, history_id=version.history_id, by=reviewer)
     assert restored.text == "Edited with its evidence"
     assert restored.attributions.get().stance == "questions"

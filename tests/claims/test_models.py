@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from claims import services
 from claims.models import Attribution, Claim, Figure
 from claims.services import save_document
 from tests.factories import (
@@ -214,17 +215,27 @@ def test_status_follows_attributions_added_edited_and_deleted():
     assert claim.status_reason.startswith("contested: supported by Amrullah Saleh (quoted")
     assert "refuted by Taliban (paraphrased" in claim.status_reason
     denial.stance = "neutral"
-    denial.save()
+    services.save_attribution(attribution=denial)
     assert status_of(claim) == "attributed"
-    support.delete()
+    services.delete_attribution(attribution=support)
     assert status_of(claim) == "unsupported"
 
 
-def test_queryset_delete_refreshes_status():
+def test_bulk_delete_refreshes_status():
     claim = ClaimFactory()
     AttributionFactory(claim=claim)
     assert status_of(claim) == "reported"
-    Attribution.objects.filter(claim=claim).delete()
+    services.delete_attributions(attributions=Attribution.objects.filter(claim=claim))
+    assert status_of(claim) == "unsupported"
+
+
+def test_saving_a_model_touches_only_its_own_row():
+    claim = ClaimFactory()
+    attribution = AttributionFactory(claim=claim)
+    attribution.stance = Attribution.Stance.REFUTES
+    attribution.save()  # not through the service: the claim's status is not the model's business
+    assert status_of(claim) == "reported"
+    services.refresh_status(claim)
     assert status_of(claim) == "unsupported"
 
 
@@ -232,7 +243,7 @@ def test_moving_an_attribution_refreshes_both_claims():
     old, new = ClaimFactory(), ClaimFactory()
     attribution = AttributionFactory(claim=old)
     attribution.claim = new
-    attribution.save()
+    services.save_attribution(attribution=attribution)
     assert (status_of(old), status_of(new)) == ("unsupported", "reported")
 
 
@@ -254,9 +265,9 @@ def test_diverging_figures_contest_a_claim_and_superseding_settles_it():
     assert "figures diverge" in claim.status_reason
     first.superseded_by = update
     first.full_clean()
-    first.save()
+    services.save_figure(figure=first)
     assert status_of(claim) == "reported"
-    Figure.objects.filter(pk=update.pk).delete()
+    services.delete_figures(figures=Figure.objects.filter(pk=update.pk))
     assert status_of(claim) == "reported"
 
 

@@ -87,7 +87,7 @@ def test_attributions_sharing_an_origin_are_grouped(client, site):
     copy = DocumentFactory(
         text="Officials said the attack killed some 170 Afghans and 13 American soldiers, RFE/RL reported."
     )
-    Attribution.objects.create(
+    AttributionFactory(
         claim=site.toll,
         document=copy,
         voice=Attribution.Voice.UNNAMED,

@@ -17,8 +17,7 @@ from rest_framework.test import APIClient
 from claims import webhooks
 from claims.models import Claim, WebhookDelivery, WebhookSubscription
 from tests.api_helpers import editor_permissions, grant, token_client
-from tests.factories import EventFactory, UserFactory
-
+from tests.factories import ClaimFactory, EventFactory, UserFactory
 
 # Deliveries run as tasks: here at once, in the process that enqueues them.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
@@ -110,6 +109,12 @@ def create_claim(client, publication: str, capture) -> dict:
     return response.json()
 
 
+def public_change() -> Claim:
+    """One change in the public feed: a published claim about no event (an event alone is public
+    only once a published claim is about it)."""
+    return ClaimFactory(event=None)
+
+
 def test_a_published_claim_is_posted_signed_with_the_change_feeds_record(
     receiver, subscription, reviewer_client, django_capture_on_commit_callbacks
 ):
@@ -145,7 +150,7 @@ def test_a_failed_delivery_is_retried_with_back_off_until_it_succeeds(
 ):
     settings.WEBHOOK_RETRY_BASE_SECONDS = 30
     receiver.answers = [500, 500]
-    EventFactory()
+    public_change()
     assert dispatch(django_capture_on_commit_callbacks) == 1
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("retrying", 1, 500)
@@ -171,7 +176,7 @@ def test_a_subscription_is_switched_off_after_repeated_failures(
     settings.WEBHOOK_MAX_FAILURES = 3
     receiver.answers = [500] * 10
     for _ in range(2):
-        EventFactory()
+        public_change()
     dispatch(django_capture_on_commit_callbacks)
     later = timezone.now() + timedelta(days=1)
     webhooks.retry_due(now=later)
@@ -180,7 +185,7 @@ def test_a_subscription_is_switched_off_after_repeated_failures(
     assert subscription.failure_count == 3
     assert len(receiver.received) == 3
     # Switched off: neither new changes nor due retries are sent.
-    EventFactory()
+    public_change()
     dispatch(django_capture_on_commit_callbacks)
     webhooks.retry_due(now=later)
     assert len(receiver.received) == 3
@@ -211,7 +216,7 @@ def test_staff_manage_subscriptions_with_a_token_and_read_the_delivery_log(
     assert response.status_code == 201
     body = response.json()
     assert len(body["secret"]) == 64 and body["active"] and body["failure_count"] == 0
-    EventFactory()
+    public_change()
     dispatch(django_capture_on_commit_callbacks)
     log = staff.get(f"/api/v1/webhooks/{body['id']}/deliveries/").json()["results"]
     assert [(d["status"], d["attempts"], d["response_status"]) for d in log] == [
@@ -247,11 +252,11 @@ def test_the_sweep_command_sends_changes_made_outside_requests(
 
     from django.core.management import call_command
 
-    event = EventFactory()
+    claim = public_change()
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("deliver_webhooks", stdout=out)
     assert out.getvalue().startswith("1 deliveries logged")
     assert [(c["type"], c["id"], c["action"]) for c in receiver.changes()] == [
-        ("event", event.pk, "create")
+        ("claim", claim.pk, "create")
     ]

@@ -12,9 +12,10 @@ from django.test import Client
 from django.urls import reverse
 
 from sources.models import Document
-from suggestions.intake import run_batch, start_batch
+from suggestions.intake import run_batch
 from suggestions.models import ImportBatch, ImportBatchEntry
 from suggestions.review import suggestions_for
+from suggestions.tasks import start_batch
 from tests.factories import DocumentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         data = corpus.generate(scale, seed)
         generated = time.perf_counter() - started
-        self.stdout.write(f"generated in memory in {generated:.1f} s (statuses derived)")
+        self.stdout.write(f"generated in memory in {generated:.1f} s")
         report = corpus.write(data, progress=lambda msg: self.stdout.write(f"  {msg}"))
         analyse = time.perf_counter()
         if connection.vendor == "postgresql":

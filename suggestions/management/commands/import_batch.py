@@ -6,7 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from sources.importing import MAX_BATCH_BYTES, ImportRefused, pack_folder
-from suggestions.intake import run_batch, start_batch
+from suggestions.intake import run_batch
+from suggestions.tasks import queue_suggestions, start_batch
 
 BAR_WIDTH = 30
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
                 f"Queued batch #{batch.pk}; the worker (manage.py db_worker) runs it."
             )
         else:
-            run_batch(batch, progress=self._bar)
+            run_batch(batch, progress=self._bar, on_imported=queue_suggestions)
             self._report(batch)
         self.stdout.write(str(batch.pk))
 

@@ -1,0 +1,211 @@
+"""Evidence: where an attribution comes from and who speaks in it, named one way everywhere.
+
+The one implementation of
+- the origin of attributions in bulk: the outlet each was relayed through (`via`), else the origin
+  of its document (`Document.objects.origins`, the copy chain to its root), by the rule of
+  `Attribution.origin()`;
+- the speaker label: the named actor; else the outlet in its own voice, the described unnamed
+  source, an unnamed source or hearsay, each with the origin it appeared in;
+- the `status.Evidence` rows and `status.Figures` that the status rules (`claims.status`) read.
+
+Status reasons, the claim page and its stance matrix, the event comparison, the outlet page, the
+API and the synthetic corpus all call these functions, so they name a speaker the same way.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from claims import intervals, status
+from claims.models import Attribution, Claim, ClaimRelation, Figure
+from sources.models import Document, Origin
+
+# Only the fields the rules read (a document's text is kilobytes per attribution).
+_ATTRIBUTION_FIELDS = (
+    "claim_id",
+    "document_id",
+    "speaker_id",
+    "via_id",
+    "speaker_description",
+    "voice",
+    "stance",
+    "stated_on",
+    "speaker__name",
+    "via__name",
+    "document__published",
+)
+_FIGURE_FIELDS = (
+    "pk",
+    "attribution_id",
+    "event_id",
+    "measure",
+    "population",
+    "low",
+    "high",
+    "superseded_by_id",
+    "text",
+)
+
+
+def attribution_origins(attributions: Iterable[Attribution]) -> dict[int, Origin]:
+    """Map attribution id to its origin: the `via` outlet when given, else its document's origin.
+
+    Expects `via` to be selected with the attributions; one query per level of copying.
+    """
+    attributions = list(attributions)
+    by_document = Document.objects.origins({a.document_id for a in attributions if not a.via_id})
+    return {a.pk: a.origin(by_document.get(a.document_id)) for a in attributions}
+
+
+def speaker_label(attribution: Attribution, origin_label: str) -> str:
+    """Who speaks, in words. Expects `speaker` selected.
+
+    “Amrullah Saleh”; “The New York Times (own voice)”; “a senior official (in RFE/RL)”;
+    “Unnamed source (in RFE/RL)”; “Unattributed (in RFE/RL)”.
+    """
+    a = attribution
+    if a.speaker_id:
+        return a.speaker.name
+    if a.voice == Attribution.Voice.OWN:
+        return f"{origin_label} (own voice)"
+    if a.speaker_description:
+        who = a.speaker_description
+    elif a.voice == Attribution.Voice.HEARSAY:
+        who = "Unattributed"
+    else:
+        who = "Unnamed source"
+    return f"{who} (in {origin_label})"
+
+
+def source_key(attribution: Attribution, origin_key: tuple) -> tuple:
+    """Who speaks, as an identity: the actor, or for unnamed voices the origin."""
+    if attribution.speaker_id:
+        return ("actor", attribution.speaker_id)
+    return ("origin", origin_key)
+
+
+def label(attributions: Iterable[Attribution], origins: dict | None = None) -> list[Attribution]:
+    """Set `origin_key`, `origin_label` and `speaker_label` on each attribution (for templates).
+
+    Expects `speaker` and `via` selected (and takes their `origins` when the caller has them);
+    returns the attributions as a list.
+    """
+    attributions = list(attributions)
+    if origins is None:
+        origins = attribution_origins(attributions)
+    for a in attributions:
+        a.origin_key, a.origin_label = origins[a.pk]
+        a.speaker_label = speaker_label(a, a.origin_label)
+    return attributions
+
+
+def evidence_of(attribution: Attribution, origin: Origin) -> status.Evidence:
+    """The status rules' view of one attribution. Expects `speaker` and `document` selected."""
+    origin_key, origin_label = origin
+    return status.Evidence(
+        attribution_id=attribution.pk,
+        source_key=source_key(attribution, origin_key),
+        speaker_label=speaker_label(attribution, origin_label),
+        origin_key=origin_key,
+        origin_label=origin_label,
+        voice=attribution.voice,
+        stance=attribution.stance,
+        on=attribution.stated_on or attribution.document.published,
+    )
+
+
+def figures_label(attribution: Attribution, evidence: status.Evidence) -> str:
+    """Who gave a figure, in a status reason: the speaker, and the outlet that relayed it."""
+    if attribution.via_id:
+        return f"{evidence.speaker_label} via {attribution.via.name}"
+    return evidence.speaker_label
+
+
+def gather(
+    claim_ids: Iterable[int], groups: dict[int, frozenset[int]] | None = None
+) -> dict[int, tuple[list[status.Evidence], status.Figures]]:
+    """Everything the status rules read about each claim, for many claims at once.
+
+    `groups` maps a claim to the claims whose evidence counts for it (its same_as group, see
+    claims.relations); by default a claim reads its own. Three queries plus one per level of
+    copying, however many claims are asked for.
+    """
+    claim_ids = set(claim_ids)
+    groups = {pk: (groups or {}).get(pk, frozenset({pk})) for pk in claim_ids}
+    members = set().union(*groups.values()) if groups else set()
+    attributions = list(
+        Attribution.objects.filter(claim_id__in=members)
+        .select_related("speaker", "via", "document")
+        .only(*_ATTRIBUTION_FIELDS)
+        .order_by("pk")
+    )
+    origins = attribution_origins(attributions)
+    evidence: dict[int, list[status.Evidence]] = {pk: [] for pk in members}
+    labels: dict[int, dict[int, str]] = defaultdict(dict)
+    claim_of: dict[int, int] = {}
+    for a in attributions:
+        e = evidence_of(a, origins[a.pk])
+        evidence[a.claim_id].append(e)
+        labels[a.claim_id][a.pk] = figures_label(a, e)
+        claim_of[a.pk] = a.claim_id
+    facts: dict[int, list[intervals.FigureFact]] = defaultdict(list)
+    texts: dict[int, dict[int, str]] = defaultdict(dict)
+    # By attribution ids, not through a join on the claim: on a hot claim the join made the
+    # planner scan every figure. In chunks: SQLite caps the parameters of one query.
+    ids = list(claim_of)
+    for start in range(0, len(ids), 5000):
+        figures = (
+            Figure.objects.filter(attribution_id__in=ids[start : start + 5000])
+            .order_by()
+            .only(*_FIGURE_FIELDS)
+        )
+        for f in figures:
+            claim_id = claim_of[f.attribution_id]
+            facts[claim_id].append(f.fact())
+            texts[claim_id][f.pk] = f.text
+    gathered = {}
+    for claim_id in claim_ids:
+        group = sorted(groups[claim_id])
+        # In one order whatever the database returned: the reason names pairs in this order.
+        ordered = sorted(
+            (f for m in group for f in facts[m]),
+            key=lambda f: (f.measure, f.population, f.interval.low),
+        )
+        # Enough pairs per group to name MAX_DIVERGENCES_SHOWN distinct ones; the rest counted.
+        found = intervals.find_divergences(ordered, limit=status.DIVERGENCES_GATHERED)
+        gathered[claim_id] = (
+            sorted((e for m in group for e in evidence[m]), key=lambda e: e.attribution_id),
+            status.Figures(
+                found.pairs,
+                {k: v for m in group for k, v in labels[m].items()},
+                {k: v for m in group for k, v in texts[m].items()},
+                total=found.total,
+            ),
+        )
+    return gathered
+
+
+def evidence_for(claim) -> tuple[list[status.Evidence], status.Figures]:
+    """Everything the status rules read about one claim (with its same_as group's evidence)."""
+    groups = ClaimRelation.objects.same_as_groups([claim.pk])
+    return gather([claim.pk], groups)[claim.pk]
+
+
+def derive(claim_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """(status, reason) of each claim, derived from its stored evidence, the evidence of its
+    same_as group, and the claims it contradicts (claims.relations): a handful of queries when no
+    claim is related, however many claims are asked for."""
+    claim_ids = set(claim_ids)
+    groups = ClaimRelation.objects.same_as_groups(claim_ids)
+    opposed = ClaimRelation.objects.contradicting_each(groups)
+    others = set().union(*opposed.values()) if opposed else set()
+    if others - groups.keys():
+        groups.update(ClaimRelation.objects.same_as_groups(others - groups.keys()))
+    gathered = gather(claim_ids | others, groups)
+    texts = dict(Claim.objects.filter(pk__in=others).values_list("pk", "text")) if others else {}
+    return {
+        pk: status.derive(
+            *gathered[pk],
+            [status.Tension(texts[o], gathered[o][0]) for o in sorted(opposed[pk])],
+        )
+        for pk in claim_ids
+    }

@@ -1,0 +1,113 @@
+"""One evidence module: the status reason, the claim page and the API name speakers and origins
+alike, because they all call claims.evidence."""
+
+import html
+import re
+
+import pytest
+
+from claims import evidence
+from claims.models import Attribution, Claim
+from tests.factories import ActorFactory, AttributionFactory, DocumentFactory, OutletFactory
+
+VOICES = "|".join(Attribution.Voice.values)
+
+
+@pytest.mark.django_db
+def test_seed_claims_name_the_same_speakers_and_origins_everywhere(seeded_module, client):
+    named = 0
+    claims = list(Claim.objects.published().order_by("pk"))
+    assert len(claims) >= 10
+    for claim in claims:
+        stances = client.get(f"/api/v1/claims/{claim.pk}/stances/").json()
+        entries = [e for stance in ("supports", "refutes", "questions", "neutral")
+                   for e in stances[stance]]  # fmt: skip
+        page = html.unescape(client.get(claim.get_absolute_url()).content.decode())
+        reason = claim.status_reason
+        assert stances["status_reason"] == reason
+        # The stored reason is what the evidence module derives now.
+        assert evidence.derive([claim.pk])[claim.pk] == (claim.status, reason)
+        for entry in entries:
+            # The page shows every speaker and origin by the label the API gives.
+            assert entry["speaker_label"] in page, (claim.slug, entry["speaker_label"])
+            assert entry["origin"]["label"] in page, (claim.slug, entry["origin"]["label"])
+        # Every speaker the reason names is named by the API's label: take out every
+        # “label (voice, date)” the API gives; no other “(voice, date)” may remain.
+        rest = reason
+        for entry in entries:
+            said = f"{entry['speaker_label']} ({entry['voice']}, {entry['date'] or 'undated'})"
+            named += said in rest
+            rest = rest.replace(said, "")
+        assert not re.search(rf"\((?:{VOICES}), (?:\d{{4}}-\d\d-\d\d|undated)\)", rest), (
+            claim.slug,
+            rest,
+        )
+        # Origins named by the reason are origins the API gives.
+        origins = {e["origin"]["label"] for e in entries}
+        if claim.status == "reported":
+            only = re.search(r"stated in its own voice by (.+) only$", reason).group(1)
+            assert only in origins
+        if claim.status == "corroborated":
+            listed = re.search(r"\((.+)\)$", reason).group(1).split("; ")
+            assert set(listed) <= origins
+    assert named >= 10  # the check above compared real speakers, not nothing
+
+
+@pytest.mark.django_db
+def test_unnamed_voices_are_named_with_their_origin(client):
+    outlet = OutletFactory(name="Wire Q")
+    document = DocumentFactory(outlet=outlet)
+    hearsay = AttributionFactory(document=document, voice="hearsay", stance="supports")
+    unnamed = AttributionFactory(
+        claim=hearsay.claim,
+        document=document,
+        voice="unnamed",
+        quote="The group denied any link with the attackers",
+    )
+    described = AttributionFactory(
+        claim=hearsay.claim,
+        document=document,
+        voice="unnamed",
+        speaker_description="a senior official",
+        quote="Around 100 people were wounded",
+    )
+    own = AttributionFactory(claim=hearsay.claim, document=document, quote="near the gate")
+    named = AttributionFactory(
+        claim=hearsay.claim,
+        document=document,
+        voice="quoted",
+        speaker=ActorFactory(name="Amrullah Saleh"),
+        quote="a bomb exploded",
+    )
+    labels = {
+        a.pk: a.speaker_label
+        for a in evidence.label(
+            Attribution.objects.filter(claim=hearsay.claim).select_related("speaker", "via")
+        )
+    }
+    assert labels == {
+        hearsay.pk: "Unattributed (in Wire Q)",
+        unnamed.pk: "Unnamed source (in Wire Q)",
+        described.pk: "a senior official (in Wire Q)",
+        own.pk: "Wire Q (own voice)",
+        named.pk: "Amrullah Saleh",
+    }
+    # The search page names them the same way.
+    page = html.unescape(client.get("/search/?q=killing").content.decode())
+    assert "— Unattributed (in Wire Q);" in page
+
+
+@pytest.mark.django_db
+def test_a_copy_and_a_relayed_attribution_take_their_origin():
+    original = DocumentFactory(outlet=OutletFactory(name="Paper of Record"))
+    copy = DocumentFactory(outlet=OutletFactory(name="Aggregator"), derived_from=original)
+    relayed = AttributionFactory(
+        document=copy, voice="unnamed", via=OutletFactory(name="Relay Radio")
+    )
+    copied = AttributionFactory(claim=relayed.claim, document=copy, quote="near the gate")
+    origins = evidence.attribution_origins(
+        Attribution.objects.filter(claim=relayed.claim).select_related("via")
+    )
+    assert origins[relayed.pk][1] == "Relay Radio"
+    assert origins[copied.pk] == (("outlet", original.outlet_id), "Paper of Record")
+    assert copied.origin() == origins[copied.pk]
