@@ -1,6 +1,7 @@
 """Writes that touch several models. Each runs in one transaction."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -188,8 +189,95 @@ def save_document(*, document: Document) -> Document:
 
 
 # --- Publication workflow ------------------------------------------------------------------------
+#
+# A claim's publication moves only through these transitions, in the API (the claim's actions) and
+# the admin (changelist actions and change-page buttons) alike. Which transition goes from which
+# state, who may apply it and whether it needs a reason is said once, in TRANSITIONS.
 
 PUBLISH_PERMISSION = "claims.publish_claim"
+
+# Claim fields only reviewers (PUBLISH_PERMISSION) may change: the editorial rating and its note.
+REVIEWER_FIELDS = ("verdict", "verdict_note")
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    source: str
+    target: str
+    permission: str
+    needs_reason: bool
+    refusal: str
+
+
+TRANSITIONS = {
+    t.name: t
+    for t in [
+        Transition(
+            "submit",
+            "Submit for review",
+            Claim.Publication.DRAFT,
+            Claim.Publication.IN_REVIEW,
+            "claims.change_claim",
+            False,
+            "Only a draft can be submitted for review",
+        ),
+        Transition(
+            "publish",
+            "Publish",
+            Claim.Publication.IN_REVIEW,
+            Claim.Publication.PUBLISHED,
+            PUBLISH_PERMISSION,
+            False,
+            "Only a claim in review can be published",
+        ),
+        Transition(
+            "return_to_draft",
+            "Return to draft",
+            Claim.Publication.IN_REVIEW,
+            Claim.Publication.DRAFT,
+            PUBLISH_PERMISSION,
+            True,
+            "Only a claim in review can be returned to draft (a published one is unpublished)",
+        ),
+        Transition(
+            "unpublish",
+            "Unpublish",
+            Claim.Publication.PUBLISHED,
+            Claim.Publication.DRAFT,
+            PUBLISH_PERMISSION,
+            True,
+            "Only a published claim can be unpublished",
+        ),
+    ]
+}
+
+
+def may_apply(user, transition: Transition) -> bool:
+    """Whether `user` holds the permission the transition needs (whatever the claim's state)."""
+    return user is not None and user.has_perm(transition.permission)
+
+
+def allowed_transitions(claim: Claim, user) -> list[Transition]:
+    """The transitions `user` may apply to `claim` in its current state (the admin's buttons)."""
+    return [t for t in TRANSITIONS.values() if t.source == claim.publication and may_apply(user, t)]
+
+
+def transition_between(source: str, target: str) -> Transition | None:
+    """The one transition from `source` to `target`, or None when no single step joins them."""
+    for t in TRANSITIONS.values():
+        if (t.source, t.target) == (source, target):
+            return t
+    return None
+
+
+def reserved_claim_fields(user) -> tuple[str, ...]:
+    """The claim fields `user` may not change: the verdict and its note are the reviewers'.
+
+    The admin makes them read-only and the API refuses a change to them with 403.
+    """
+    return () if user is not None and user.has_perm(PUBLISH_PERMISSION) else REVIEWER_FIELDS
 
 
 def _require(by, permission: str, doing: str) -> None:
@@ -215,17 +303,34 @@ def _lock(claim: Claim) -> Claim:
     return claim
 
 
+def _begin(name: str, *, claim: Claim, by, reason: str = "") -> str:
+    """Check and lock for one transition: permission, reason, then the claim's current state.
+
+    Returns the reason, stripped. Raises PermissionDenied or ValidationError.
+    """
+    transition = TRANSITIONS[name]
+    if not may_apply(by, transition):
+        raise PermissionDenied(
+            f"{transition.label} needs the permission {transition.permission}, "
+            "which you do not have."
+        )
+    reason = (reason or "").strip()
+    if transition.needs_reason and not reason:
+        raise ValidationError({"reason": "Say why the claim goes back to draft."})
+    _lock(claim)
+    if claim.publication != transition.source:
+        raise ValidationError(
+            f"{transition.refusal}; “{short_text(claim)}” is "
+            f"{claim.get_publication_display().lower()}."
+        )
+    claim.publication = transition.target
+    return reason
+
+
 @transaction.atomic
 def submit_for_review(*, claim: Claim, by) -> Claim:
     """Move a draft to "in review". Editors and reviewers may do it."""
-    _require(by, "claims.change_claim", "submit claims for review")
-    _lock(claim)
-    if claim.publication != Claim.Publication.DRAFT:
-        raise ValidationError(
-            f"Only a draft can be submitted for review; “{short_text(claim)}” is "
-            f"{claim.get_publication_display().lower()}."
-        )
-    claim.publication = Claim.Publication.IN_REVIEW
+    _begin("submit", claim=claim, by=by)
     _save_with_reason(claim, by=by, reason="Submitted for review")
     return claim
 
@@ -233,14 +338,7 @@ def submit_for_review(*, claim: Claim, by) -> Claim:
 @transaction.atomic
 def publish(*, claim: Claim, by) -> Claim:
     """Publish a claim in review, recording who published it and when. Reviewers only."""
-    _require(by, PUBLISH_PERMISSION, "publish claims")
-    _lock(claim)
-    if claim.publication != Claim.Publication.IN_REVIEW:
-        raise ValidationError(
-            f"Only a claim in review can be published; “{short_text(claim)}” is "
-            f"{claim.get_publication_display().lower()}."
-        )
-    claim.publication = Claim.Publication.PUBLISHED
+    _begin("publish", claim=claim, by=by)
     claim.published_by = by
     claim.published_at = timezone.now()
     claim.review_note = ""
@@ -250,22 +348,28 @@ def publish(*, claim: Claim, by) -> Claim:
 
 @transaction.atomic
 def return_to_draft(*, claim: Claim, by, reason: str) -> Claim:
-    """Send a claim in review, or a published one (unpublishing it), back to draft. Reviewers only.
+    """Send a claim in review back to draft, with the reviewer's reason. Reviewers only.
 
     The reason is kept on the claim (review_note) and in its history.
     """
-    _require(by, PUBLISH_PERMISSION, "return claims to draft or unpublish them")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the claim goes back to draft."})
-    _lock(claim)
-    if claim.publication == Claim.Publication.DRAFT:
-        raise ValidationError(f"“{short_text(claim)}” is already a draft.")
-    claim.publication = Claim.Publication.DRAFT
+    reason = _begin("return_to_draft", claim=claim, by=by, reason=reason)
+    claim.review_note = reason
+    _save_with_reason(claim, by=by, reason=f"Returned to draft: {reason}")
+    return claim
+
+
+@transaction.atomic
+def unpublish(*, claim: Claim, by, reason: str) -> Claim:
+    """Take a published claim back to draft, with the reason. Reviewers only.
+
+    Who published it and when are cleared; the reason is kept on the claim (review_note) and in
+    its history.
+    """
+    reason = _begin("unpublish", claim=claim, by=by, reason=reason)
     claim.published_by = None
     claim.published_at = None
     claim.review_note = reason
-    _save_with_reason(claim, by=by, reason=f"Returned to draft: {reason}")
+    _save_with_reason(claim, by=by, reason=f"Unpublished: {reason}")
     return claim
 
 
