@@ -196,6 +196,9 @@ def save_document(*, document: Document) -> Document:
 
 PUBLISH_PERMISSION = "claims.publish_claim"
 
+# The claim fields the transitions set, and nothing else does (restoring a version keeps them).
+PUBLICATION_STATE = ("publication", "published_at", "published_by_id", "review_note")
+
 # Claim fields only reviewers (PUBLISH_PERMISSION) may change: the editorial rating and its note.
 REVIEWER_FIELDS = ("verdict", "verdict_note")
 
@@ -392,9 +395,16 @@ def _alive_at(history_model, moment, **filters) -> dict[int, object]:
     return {pk: r for pk, r in latest.items() if r.history_type != "-"}
 
 
-def _restore_instance(record, *, model, by, reason: str, missing: dict[str, object], at=None):
-    """Save the state held by a historical record as the live row, keeping versions increasing."""
+def _restore_instance(
+    record, *, model, by, reason: str, missing: dict[str, object], at=None, keep=None
+):
+    """Save the state held by a historical record as the live row, keeping versions increasing.
+
+    `keep` maps field names to values that the restore must not change (a claim's publication).
+    """
     instance = record.instance
+    for name, value in (keep or {}).items():
+        setattr(instance, name, value)
     for field, related_model in missing.items():
         value = getattr(instance, f"{field}_id")
         if value is not None and not related_model.objects.filter(pk=value).exists():
@@ -452,8 +462,16 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
         raise ValidationError(f"Claim #{claim_id} did not exist at {moment}.")
     stamp = f"Restored to the version of {record.history_date:%Y-%m-%d %H:%M:%S}"
     now = timezone.now()
+    # Restoring brings back content, never a publication state: that moves only through the
+    # transitions. A deleted claim comes back as a draft.
+    keep = Claim.objects.filter(pk=claim_id).values(*PUBLICATION_STATE).first() or {
+        "publication": Claim.Publication.DRAFT,
+        "published_at": None,
+        "published_by_id": None,
+        "review_note": "",
+    }
     claim = _restore_instance(
-        record, model=Claim, by=by, reason=stamp, missing={"event": Event}, at=now
+        record, model=Claim, by=by, reason=stamp, missing={"event": Event}, at=now, keep=keep
     )
     tag_ids = set(record.tags.values_list("tag_id", flat=True))
     claim.tags.set(Tag.objects.filter(pk__in=tag_ids))
