@@ -212,6 +212,7 @@ class Transition:
     permission: str
     needs_reason: bool
     refusal: str
+    done: str
 
 
 TRANSITIONS = {
@@ -225,6 +226,7 @@ TRANSITIONS = {
             "claims.change_claim",
             False,
             "Only a draft can be submitted for review",
+            "submitted for review",
         ),
         Transition(
             "publish",
@@ -234,6 +236,7 @@ TRANSITIONS = {
             PUBLISH_PERMISSION,
             False,
             "Only a claim in review can be published",
+            "published",
         ),
         Transition(
             "return_to_draft",
@@ -243,6 +246,7 @@ TRANSITIONS = {
             PUBLISH_PERMISSION,
             True,
             "Only a claim in review can be returned to draft (a published one is unpublished)",
+            "returned to draft",
         ),
         Transition(
             "unpublish",
@@ -252,6 +256,7 @@ TRANSITIONS = {
             PUBLISH_PERMISSION,
             True,
             "Only a published claim can be unpublished",
+            "unpublished",
         ),
     ]
 }
@@ -374,6 +379,20 @@ def unpublish(*, claim: Claim, by, reason: str) -> Claim:
     claim.review_note = reason
     _save_with_reason(claim, by=by, reason=f"Unpublished: {reason}")
     return claim
+
+
+def apply_transition(name: str, *, claim: Claim, by, reason: str = "") -> Claim:
+    """Apply the transition called `name` in TRANSITIONS through its service (for callers that
+    pick the transition at run time, such as the admin's buttons)."""
+    if name == "submit":
+        return submit_for_review(claim=claim, by=by)
+    if name == "publish":
+        return publish(claim=claim, by=by)
+    if name == "return_to_draft":
+        return return_to_draft(claim=claim, by=by, reason=reason)
+    if name == "unpublish":
+        return unpublish(claim=claim, by=by, reason=reason)
+    raise KeyError(name)
 
 
 def short_text(claim: Claim) -> str:

@@ -44,21 +44,6 @@ class ReasonForm(forms.Form):
     )
 
 
-# Each transition (claims.services.TRANSITIONS) and the service that applies it.
-SERVICES = {
-    "submit": services.submit_for_review,
-    "publish": services.publish,
-    "return_to_draft": services.return_to_draft,
-    "unpublish": services.unpublish,
-}
-DONE = {
-    "submit": "submitted for review",
-    "publish": "published",
-    "return_to_draft": "returned to draft",
-    "unpublish": "unpublished",
-}
-
-
 def _message(error) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
@@ -159,12 +144,13 @@ class ClaimAdmin(CuratedAdmin):
         moved, refused = 0, []
         for claim in queryset:
             try:
-                SERVICES[name](claim=claim, by=request.user, **kwargs)
+                services.apply_transition(name, claim=claim, by=request.user, **kwargs)
                 moved += 1
             except (ValidationError, PermissionDenied) as error:
                 refused.append(_message(error))
         if moved:
-            self.message_user(request, f"{moved} claim(s) {DONE[name]}.", messages.SUCCESS)
+            done = services.TRANSITIONS[name].done
+            self.message_user(request, f"{moved} claim(s) {done}.", messages.SUCCESS)
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)
 
@@ -234,11 +220,11 @@ class ClaimAdmin(CuratedAdmin):
             return HttpResponseNotAllowed(["POST"])
         kwargs = {"reason": form.cleaned_data["reason"]} if form is not None else {}
         try:
-            SERVICES[name](claim=claim, by=request.user, **kwargs)
+            services.apply_transition(name, claim=claim, by=request.user, **kwargs)
         except ValidationError as error:
             self.message_user(request, _message(error), messages.ERROR)
         else:
-            self.message_user(request, f"“{claim}” {DONE[name]}.", messages.SUCCESS)
+            self.message_user(request, f"“{claim}” {transition.done}.", messages.SUCCESS)
         return HttpResponseRedirect(change_url)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
