@@ -59,6 +59,7 @@ class ConcurrencyMixin:
             type(instance)
             ._default_manager.select_for_update()
             .filter(pk=instance.pk)
+            .order_by()  # no Meta.ordering join: PostgreSQL cannot lock a nullable outer join
             .values_list("version", flat=True)
             .first()
         )
