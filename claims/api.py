@@ -10,6 +10,9 @@ from collections import defaultdict
 from datetime import UTC
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -17,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -26,6 +29,7 @@ from rest_framework.reverse import reverse
 
 from api.filters import is_id
 from api.renderers import JSONLDRenderer, TurtleRenderer
+from api.serializers import field_errors
 from api.viewsets import (
     MAX_PAGE_SIZE,
     ApiSchema,
@@ -60,6 +64,7 @@ from claims.serializers import (
     FigureWriteSerializer,
     HistoryEntrySerializer,
     StancesSerializer,
+    TransitionReasonSerializer,
     WebhookDeliverySerializer,
     WebhookSubscriptionSerializer,
     claim_review,
@@ -322,6 +327,22 @@ def stance_entry(a: Attribution, origins: dict) -> dict:
 
 ACTIONS = {"+": "create", "~": "update", "-": "delete"}
 
+# The claim's publication actions: any signed-in caller reaches the service, which decides who
+# may apply which transition (403) and from which state (400).
+TRANSITION_ACTION = {
+    "filter_backends": [],
+    "pagination_class": None,
+    "permission_classes": [permissions.IsAuthenticated],
+}
+IF_MATCH_OPTIONAL = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='Optional: the ETag you read, e.g. "3"; the transition is refused (412) if the '
+    "claim changed since.",
+)
+
 
 @with_write_schema
 class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
@@ -400,6 +421,89 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
     def read_representation(self, instance):
         claim = self.get_queryset().prefetch_related(attributions_prefetch()).get(pk=instance.pk)
         return ClaimDetailSerializer(claim, context=self._context_with_origins([claim])).data
+
+    # --- publication: the transitions, each through its service ---------------------------------
+
+    def _transition(self, request, service, **kwargs):
+        """Apply one transition to the claim and answer with its detail representation.
+
+        The service locks the row, checks the caller's permission and the claim's state. An
+        If-Match header is optional here; when sent, it must name the current version (412).
+        """
+        claim = self.get_object()
+        try:
+            with transaction.atomic():
+                if request.headers.get("If-Match"):
+                    self._lock_and_check(request)
+                service(claim=claim, by=request.user, **kwargs)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error) or None) from None
+        except DjangoValidationError as error:
+            raise ValidationError(field_errors(error)) from None
+        try:
+            data = self.read_representation(claim)
+        except Claim.DoesNotExist:  # unpublished by a reviewer who reads only published claims
+            raise Http404("The claim is no longer visible to you.") from None
+        response = Response(data)
+        response["ETag"] = f'"{data["version"]}"'
+        return response
+
+    def _reason(self, request) -> str:
+        body = TransitionReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data["reason"]
+
+    @extend_schema(
+        summary="Submit a draft for review",
+        description="draft → in review. Needs the change-claim permission (editors, reviewers). "
+        "400 when the claim is not a draft. No body. If-Match is optional: when sent, the "
+        "claim must still be at that version (412).",
+        request=None,
+        parameters=[IF_MATCH_OPTIONAL],
+        responses={200: ClaimDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], **TRANSITION_ACTION)
+    def submit(self, request, pk=None):
+        return self._transition(request, services.submit_for_review)
+
+    @extend_schema(
+        summary="Publish a claim in review",
+        description="in review → published, recording who published it and when. Needs the "
+        "publish-claim permission (reviewers). 400 when the claim is not in review. No body. "
+        "If-Match is optional: when sent, the claim must still be at that version (412).",
+        request=None,
+        parameters=[IF_MATCH_OPTIONAL],
+        responses={200: ClaimDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], **TRANSITION_ACTION)
+    def publish(self, request, pk=None):
+        return self._transition(request, services.publish)
+
+    @extend_schema(
+        summary="Return a claim in review to draft, with a reason",
+        description="in review → draft. Needs the publish-claim permission (reviewers). The "
+        "reason is kept on the claim (`review_note`) and in its history. 400 when the claim is "
+        "not in review (a published claim is unpublished) or the reason is empty.",
+        request=TransitionReasonSerializer,
+        parameters=[IF_MATCH_OPTIONAL],
+        responses={200: ClaimDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="return-to-draft", **TRANSITION_ACTION)
+    def return_to_draft(self, request, pk=None):
+        return self._transition(request, services.return_to_draft, reason=self._reason(request))
+
+    @extend_schema(
+        summary="Unpublish a claim, with a reason",
+        description="published → draft. Needs the publish-claim permission (reviewers). The "
+        "reason is kept on the claim (`review_note`) and in its history. 400 when the claim is "
+        "not published or the reason is empty.",
+        request=TransitionReasonSerializer,
+        parameters=[IF_MATCH_OPTIONAL],
+        responses={200: ClaimDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], **TRANSITION_ACTION)
+    def unpublish(self, request, pk=None):
+        return self._transition(request, services.unpublish, reason=self._reason(request))
 
     @extend_schema(
         summary="The claim's attributions split by stance",

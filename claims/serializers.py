@@ -5,6 +5,7 @@ and passed in the serializer context as `origins`, so a page of claims costs the
 queries whatever its size.
 """
 
+from collections.abc import Mapping
 from datetime import date
 
 from drf_spectacular.types import OpenApiTypes
@@ -32,8 +33,6 @@ from sources.serializers import (
     OriginSerializer,
     RefSerializer,
 )
-
-PUBLISH_PERMISSION = "claims.publish_claim"
 
 
 class IntervalSerializer(serializers.Serializer):
@@ -103,7 +102,23 @@ class FigureSerializer(StrictModelSerializer):
         return {"low": figure.low, "high": figure.high}
 
 
+class SupersedingFigureField(serializers.PrimaryKeyRelatedField):
+    """A figure id, among the figures the caller may see (published claims' for the public)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = request.user if request is not None else None
+        return Figure.objects.filter(attribution__claim__in=Claim.objects.visible_to(user))
+
+
 class FigureWriteSerializer(StrictModelSerializer):
+    superseded_by = SupersedingFigureField(
+        allow_null=True,
+        required=False,
+        help_text="A later figure from the same origin that updates this one. A figure of a "
+        "published claim can only be updated by a figure of a published claim.",
+    )
+
     class Meta:
         model = Figure
         fields = [
@@ -125,6 +140,29 @@ class FigureWriteSerializer(StrictModelSerializer):
 
     def save_instance(self, instance) -> None:
         services.save_figure(figure=instance)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "superseded_by" in attrs or "attribution" in attrs:
+            figure = self.instance
+            later = attrs.get("superseded_by", figure.superseded_by if figure else None)
+            attribution = attrs.get("attribution", figure.attribution if figure else None)
+            # A published figure must not point readers at (or take its status from) a draft.
+            if (
+                later is not None
+                and attribution is not None
+                and attribution.claim.is_published
+                and not later.attribution.claim.is_published
+            ):
+                raise serializers.ValidationError(
+                    {
+                        "superseded_by": [
+                            "A figure of a published claim can only be updated by a figure of "
+                            "a published claim; publish that claim first."
+                        ]
+                    }
+                )
+        return attrs
 
 
 class AttributionSerializer(StrictModelSerializer):
@@ -285,7 +323,8 @@ class ClaimSerializer(StrictModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = CURATED_READ_ONLY
+        # Publication moves only through the claim's actions (submit, publish, ...).
+        read_only_fields = (*CURATED_READ_ONLY, "publication", "published_at", "review_note")
 
 
 class RelatedClaimSerializer(serializers.Serializer):
@@ -346,6 +385,7 @@ class ClaimDetailSerializer(ClaimSerializer):
             *ClaimSerializer.Meta.fields,
             "verdict_note",
             "published_at",
+            "review_note",
             "attributions",
             "relations",
             "first_appearance",
@@ -370,9 +410,42 @@ class ClaimDetailSerializer(ClaimSerializer):
         return first_appearance_data(first_appearance(attributions, origins))
 
 
+# Set only by the publication actions (claims.services transitions); a write naming them is refused.
+WORKFLOW_FIELDS = ("publication", "published_at", "published_by", "review_note")
+
+
+def action_path(claim, transition) -> str:
+    """Where a client applies a transition to a claim: /api/v1/claims/{id}/publish/ and so on."""
+    name = f"api:claim-{transition.name.replace('_', '-')}"
+    if claim is None or claim.pk is None:
+        return reverse(name, kwargs={"pk": 0}).replace("/0/", "/{id}/")
+    return reverse(name, kwargs={"pk": claim.pk})
+
+
+def publication_refusal(claim, wanted) -> str:
+    """Why a write cannot set `publication`, naming the action that makes the change."""
+    current = claim.publication if claim is not None else Claim.Publication.DRAFT
+    transition = services.transition_between(current, wanted)
+    if transition is not None:
+        reason = ' with {"reason": "..."}' if transition.needs_reason else ""
+        return (
+            "publication changes only through the claim's actions: "
+            f"POST {action_path(claim, transition)}{reason}."
+        )
+    paths = ", ".join(action_path(claim, t) for t in services.TRANSITIONS.values())
+    return (
+        "publication changes only through the claim's actions, one step at a time "
+        f"(draft → in review → published, and back to draft with a reason): POST {paths}."
+    )
+
+
 class ClaimWriteSerializer(StrictModelSerializer):
-    """Creating and editing claims. Publication (beyond submitting a draft for review) and the
-    verdict need the claims.publish_claim permission, which editors lack."""
+    """Creating and editing claims.
+
+    Publication is read-only here: it moves only through the claim's actions (submit, publish,
+    return-to-draft, unpublish), which call the services. The verdict and its note are the
+    reviewers' (claims.services.reserved_claim_fields).
+    """
 
     slug = serializers.SlugField(max_length=200, required=False)
     tags = serializers.SlugRelatedField(
@@ -381,49 +454,59 @@ class ClaimWriteSerializer(StrictModelSerializer):
 
     class Meta:
         model = Claim
-        fields = [
-            "id",
-            "slug",
-            "text",
-            "event",
-            "tags",
-            "verdict",
-            "verdict_note",
-            "publication",
-            "version",
-        ]
+        fields = ["id", "slug", "text", "event", "tags", "verdict", "verdict_note", "version"]
         read_only_fields = ("id", "version")
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and any(name in data for name in WORKFLOW_FIELDS):
+            errors = {}
+            current = self.instance.publication if self.instance else Claim.Publication.DRAFT
+            if "publication" in data and data["publication"] != current:
+                errors["publication"] = [publication_refusal(self.instance, data["publication"])]
+            for name in WORKFLOW_FIELDS[1:]:
+                if name in data:
+                    errors[name] = ["Read-only: set by the claim's publication actions."]
+            if errors:
+                raise serializers.ValidationError(errors)
+            # The current publication sent back unchanged, as read: nothing to write.
+            data = {k: v for k, v in data.items() if k != "publication"}
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
         user = self.context["request"].user
-        before = self.instance
-        old_publication = before.publication if before else Claim.Publication.DRAFT
-        old_verdict = before.verdict if before else ""
-        new_publication = attrs.get("publication", old_publication)
-        new_verdict = attrs.get("verdict", old_verdict)
-        submit_only = (old_publication, new_publication) == (
-            Claim.Publication.DRAFT,
-            Claim.Publication.IN_REVIEW,
-        )
-        changes_publication = new_publication != old_publication and not submit_only
-        if (changes_publication or new_verdict != old_verdict) and not user.has_perm(
-            PUBLISH_PERMISSION
-        ):
+        changed = [
+            name
+            for name in services.reserved_claim_fields(user)
+            if name in attrs and attrs[name] != getattr(self.instance or Claim(), name)
+        ]
+        if changed:
             raise PermissionDenied(
-                "Publishing, unpublishing, returning to draft and setting a verdict are for "
-                "reviewers (permission claims.publish_claim)."
+                f"Only reviewers (permission {services.PUBLISH_PERMISSION}) may change "
+                f"{' and '.join(changed)}."
             )
         return attrs
 
-    def prepare(self, instance) -> None:
-        from django.utils import timezone
 
-        if instance.publication == Claim.Publication.PUBLISHED and not instance.published_at:
-            instance.published_at = timezone.now()
-            instance.published_by = self.context["request"].user
-        elif instance.publication != Claim.Publication.PUBLISHED:
-            instance.published_at = None
+class TransitionReasonSerializer(serializers.Serializer):
+    """The body of return-to-draft and unpublish."""
+
+    reason = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Why the claim goes back to draft: tell the editors what to fix. Required; "
+        "kept on the claim (review_note) and in its history.",
+    )
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field: send only `reason`."] for name in unknown}
+                )
+        return super().to_internal_value(data)
 
 
 class StanceEntrySerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 """Writes that touch several models. Each runs in one transaction."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -249,8 +250,103 @@ def save_document(*, document: Document) -> Document:
 
 
 # --- Publication workflow ------------------------------------------------------------------------
+#
+# A claim's publication moves only through these transitions, in the API (the claim's actions) and
+# the admin (changelist actions and change-page buttons) alike. Which transition goes from which
+# state, who may apply it and whether it needs a reason is said once, in TRANSITIONS.
 
 PUBLISH_PERMISSION = "claims.publish_claim"
+
+# The claim fields the transitions set, and nothing else does (restoring a version keeps them).
+PUBLICATION_STATE = ("publication", "published_at", "published_by_id", "review_note")
+
+# Claim fields only reviewers (PUBLISH_PERMISSION) may change: the editorial rating and its note.
+REVIEWER_FIELDS = ("verdict", "verdict_note")
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    source: str
+    target: str
+    permission: str
+    needs_reason: bool
+    refusal: str
+    done: str
+
+
+TRANSITIONS = {
+    t.name: t
+    for t in [
+        Transition(
+            "submit",
+            "Submit for review",
+            Claim.Publication.DRAFT,
+            Claim.Publication.IN_REVIEW,
+            "claims.change_claim",
+            False,
+            "Only a draft can be submitted for review",
+            "submitted for review",
+        ),
+        Transition(
+            "publish",
+            "Publish",
+            Claim.Publication.IN_REVIEW,
+            Claim.Publication.PUBLISHED,
+            PUBLISH_PERMISSION,
+            False,
+            "Only a claim in review can be published",
+            "published",
+        ),
+        Transition(
+            "return_to_draft",
+            "Return to draft",
+            Claim.Publication.IN_REVIEW,
+            Claim.Publication.DRAFT,
+            PUBLISH_PERMISSION,
+            True,
+            "Only a claim in review can be returned to draft (a published one is unpublished)",
+            "returned to draft",
+        ),
+        Transition(
+            "unpublish",
+            "Unpublish",
+            Claim.Publication.PUBLISHED,
+            Claim.Publication.DRAFT,
+            PUBLISH_PERMISSION,
+            True,
+            "Only a published claim can be unpublished",
+            "unpublished",
+        ),
+    ]
+}
+
+
+def may_apply(user, transition: Transition) -> bool:
+    """Whether `user` holds the permission the transition needs (whatever the claim's state)."""
+    return user is not None and user.has_perm(transition.permission)
+
+
+def allowed_transitions(claim: Claim, user) -> list[Transition]:
+    """The transitions `user` may apply to `claim` in its current state (the admin's buttons)."""
+    return [t for t in TRANSITIONS.values() if t.source == claim.publication and may_apply(user, t)]
+
+
+def transition_between(source: str, target: str) -> Transition | None:
+    """The one transition from `source` to `target`, or None when no single step joins them."""
+    for t in TRANSITIONS.values():
+        if (t.source, t.target) == (source, target):
+            return t
+    return None
+
+
+def reserved_claim_fields(user) -> tuple[str, ...]:
+    """The claim fields `user` may not change: the verdict and its note are the reviewers'.
+
+    The admin makes them read-only and the API refuses a change to them with 403.
+    """
+    return () if user is not None and user.has_perm(PUBLISH_PERMISSION) else REVIEWER_FIELDS
 
 
 def _require(by, permission: str, doing: str) -> None:
@@ -276,17 +372,34 @@ def _lock(claim: Claim) -> Claim:
     return claim
 
 
+def _begin(name: str, *, claim: Claim, by, reason: str = "") -> str:
+    """Check and lock for one transition: permission, reason, then the claim's current state.
+
+    Returns the reason, stripped. Raises PermissionDenied or ValidationError.
+    """
+    transition = TRANSITIONS[name]
+    if not may_apply(by, transition):
+        raise PermissionDenied(
+            f"{transition.label} needs the permission {transition.permission}, "
+            "which you do not have."
+        )
+    reason = (reason or "").strip()
+    if transition.needs_reason and not reason:
+        raise ValidationError({"reason": "Say why the claim goes back to draft."})
+    _lock(claim)
+    if claim.publication != transition.source:
+        raise ValidationError(
+            f"{transition.refusal}; “{short_text(claim)}” is "
+            f"{claim.get_publication_display().lower()}."
+        )
+    claim.publication = transition.target
+    return reason
+
+
 @transaction.atomic
 def submit_for_review(*, claim: Claim, by) -> Claim:
     """Move a draft to "in review". Editors and reviewers may do it."""
-    _require(by, "claims.change_claim", "submit claims for review")
-    _lock(claim)
-    if claim.publication != Claim.Publication.DRAFT:
-        raise ValidationError(
-            f"Only a draft can be submitted for review; “{short_text(claim)}” is "
-            f"{claim.get_publication_display().lower()}."
-        )
-    claim.publication = Claim.Publication.IN_REVIEW
+    _begin("submit", claim=claim, by=by)
     _save_with_reason(claim, by=by, reason="Submitted for review")
     return claim
 
@@ -294,14 +407,7 @@ def submit_for_review(*, claim: Claim, by) -> Claim:
 @transaction.atomic
 def publish(*, claim: Claim, by) -> Claim:
     """Publish a claim in review, recording who published it and when. Reviewers only."""
-    _require(by, PUBLISH_PERMISSION, "publish claims")
-    _lock(claim)
-    if claim.publication != Claim.Publication.IN_REVIEW:
-        raise ValidationError(
-            f"Only a claim in review can be published; “{short_text(claim)}” is "
-            f"{claim.get_publication_display().lower()}."
-        )
-    claim.publication = Claim.Publication.PUBLISHED
+    _begin("publish", claim=claim, by=by)
     claim.published_by = by
     claim.published_at = timezone.now()
     claim.review_note = ""
@@ -311,23 +417,43 @@ def publish(*, claim: Claim, by) -> Claim:
 
 @transaction.atomic
 def return_to_draft(*, claim: Claim, by, reason: str) -> Claim:
-    """Send a claim in review, or a published one (unpublishing it), back to draft. Reviewers only.
+    """Send a claim in review back to draft, with the reviewer's reason. Reviewers only.
 
     The reason is kept on the claim (review_note) and in its history.
     """
-    _require(by, PUBLISH_PERMISSION, "return claims to draft or unpublish them")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the claim goes back to draft."})
-    _lock(claim)
-    if claim.publication == Claim.Publication.DRAFT:
-        raise ValidationError(f"“{short_text(claim)}” is already a draft.")
-    claim.publication = Claim.Publication.DRAFT
-    claim.published_by = None
-    claim.published_at = None
+    reason = _begin("return_to_draft", claim=claim, by=by, reason=reason)
     claim.review_note = reason
     _save_with_reason(claim, by=by, reason=f"Returned to draft: {reason}")
     return claim
+
+
+@transaction.atomic
+def unpublish(*, claim: Claim, by, reason: str) -> Claim:
+    """Take a published claim back to draft, with the reason. Reviewers only.
+
+    Who published it and when are cleared; the reason is kept on the claim (review_note) and in
+    its history.
+    """
+    reason = _begin("unpublish", claim=claim, by=by, reason=reason)
+    claim.published_by = None
+    claim.published_at = None
+    claim.review_note = reason
+    _save_with_reason(claim, by=by, reason=f"Unpublished: {reason}")
+    return claim
+
+
+def apply_transition(name: str, *, claim: Claim, by, reason: str = "") -> Claim:
+    """Apply the transition called `name` in TRANSITIONS through its service (for callers that
+    pick the transition at run time, such as the admin's buttons)."""
+    if name == "submit":
+        return submit_for_review(claim=claim, by=by)
+    if name == "publish":
+        return publish(claim=claim, by=by)
+    if name == "return_to_draft":
+        return return_to_draft(claim=claim, by=by, reason=reason)
+    if name == "unpublish":
+        return unpublish(claim=claim, by=by, reason=reason)
+    raise KeyError(name)
 
 
 def short_text(claim: Claim) -> str:
@@ -349,9 +475,16 @@ def _alive_at(history_model, moment, **filters) -> dict[int, object]:
     return {pk: r for pk, r in latest.items() if r.history_type != "-"}
 
 
-def _restore_instance(record, *, model, by, reason: str, missing: dict[str, object], at=None):
-    """Save the state held by a historical record as the live row, keeping versions increasing."""
+def _restore_instance(
+    record, *, model, by, reason: str, missing: dict[str, object], at=None, keep=None
+):
+    """Save the state held by a historical record as the live row, keeping versions increasing.
+
+    `keep` maps field names to values that the restore must not change (a claim's publication).
+    """
     instance = record.instance
+    for name, value in (keep or {}).items():
+        setattr(instance, name, value)
     for field, related_model in missing.items():
         value = getattr(instance, f"{field}_id")
         if value is not None and not related_model.objects.filter(pk=value).exists():
@@ -409,8 +542,16 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
         raise ValidationError(f"Claim #{claim_id} did not exist at {moment}.")
     stamp = f"Restored to the version of {record.history_date:%Y-%m-%d %H:%M:%S}"
     now = timezone.now()
+    # Restoring brings back content, never a publication state: that moves only through the
+    # transitions. A deleted claim comes back as a draft.
+    keep = Claim.objects.filter(pk=claim_id).values(*PUBLICATION_STATE).first() or {
+        "publication": Claim.Publication.DRAFT,
+        "published_at": None,
+        "published_by_id": None,
+        "review_note": "",
+    }
     claim = _restore_instance(
-        record, model=Claim, by=by, reason=stamp, missing={"event": Event}, at=now
+        record, model=Claim, by=by, reason=stamp, missing={"event": Event}, at=now, keep=keep
     )
     tag_ids = set(record.tags.values_list("tag_id", flat=True))
     claim.tags.set(Tag.objects.filter(pk__in=tag_ids))

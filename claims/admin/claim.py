@@ -7,7 +7,6 @@ from django.db.models import Count
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from claims import services
@@ -15,8 +14,6 @@ from claims.admin.attribution import AttributionInline, EvidenceWritesMixin
 from claims.admin.relation import ClaimRelationInline
 from claims.models import Claim
 from curation.admin import CuratedAdmin
-
-REVIEWER_ONLY_FIELDS = ["publication", "verdict", "verdict_note", "review_note"]
 
 
 def is_reviewer(user) -> bool:
@@ -38,12 +35,20 @@ class ReviewQueueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReturnToDraftForm(forms.Form):
+class ReasonForm(forms.Form):
+    """The reason a reviewer gives when a claim goes back to draft (returned or unpublished)."""
+
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=2000,
         help_text="Tell the editors what to fix. Kept on the claim and in its history.",
     )
+
+
+def _message(error) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or "You are not allowed to do this."
 
 
 @admin.register(Claim)
@@ -64,7 +69,13 @@ class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
     autocomplete_fields = ["event", "tags"]
     prepopulated_fields = {"slug": ["text"]}
     inlines = [AttributionInline, ClaimRelationInline]
-    actions = ["submit_for_review_action", "publish_action", "return_to_draft_action"]
+    actions = [
+        "submit_for_review_action",
+        "publish_action",
+        "return_to_draft_action",
+        "unpublish_action",
+    ]
+    change_form_template = "admin/claims/claim/change_form.html"
     fieldsets = [
         (None, {"fields": ["text", "slug", "event", "tags"]}),
         ("Evidence", {"fields": ["status_with_reason"]}),
@@ -99,18 +110,20 @@ class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
         return super().get_ordering(request)
 
     def get_readonly_fields(self, request, obj=None):
+        # Publication moves only through the transitions (actions and buttons), never the form;
+        # review_note is the reason a transition recorded.
         fields = [
             "status_with_reason",
+            "publication",
+            "review_note",
             "published_by",
             "published_at",
             "version",
             "created_at",
             "updated_at",
         ]
-        if not is_reviewer(request.user):
-            # Editors never set these: the form does not even hold them, so a forged POST is ignored.
-            fields += REVIEWER_ONLY_FIELDS
-        return fields
+        # Editors never set these: the form does not even hold them, so a forged POST is ignored.
+        return [*fields, *services.reserved_claim_fields(request.user)]
 
     @admin.display(description="Attributions", ordering="n_attributions")
     def attribution_count(self, obj):
@@ -122,66 +135,104 @@ class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
             return "Derived once attributions are added."
         return format_html("<strong>{}</strong> — {}", obj.get_status_display(), obj.status_reason)
 
-    def save_model(self, request, obj, form, change):
-        if "publication" in form.changed_data:
-            if not is_reviewer(request.user):
-                raise PermissionDenied
-            if obj.publication == Claim.Publication.PUBLISHED:
-                obj.published_by, obj.published_at = request.user, timezone.now()
-            else:
-                obj.published_by, obj.published_at = None, None
-        super().save_model(request, obj, form, change)
-
-    # --- workflow actions --------------------------------------------------------------------
+    # --- publication: changelist actions and change-page buttons, both through the services ----
 
     def has_publish_permission(self, request):
         return is_reviewer(request.user)
 
-    def _apply(self, request, queryset, transition, done: str, **kwargs):
+    def _apply(self, request, queryset, name: str, **kwargs):
+        """Move each claim through one transition; report what moved and each refusal."""
         moved, refused = 0, []
         for claim in queryset:
             try:
-                transition(claim=claim, by=request.user, **kwargs)
+                services.apply_transition(name, claim=claim, by=request.user, **kwargs)
                 moved += 1
-            except ValidationError as error:
-                refused.append(" ".join(error.messages))
+            except (ValidationError, PermissionDenied) as error:
+                refused.append(_message(error))
         if moved:
+            done = services.TRANSITIONS[name].done
             self.message_user(request, f"{moved} claim(s) {done}.", messages.SUCCESS)
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)
 
     @admin.action(description="Submit selected drafts for review", permissions=["change"])
     def submit_for_review_action(self, request, queryset):
-        self._apply(request, queryset, services.submit_for_review, "submitted for review")
+        self._apply(request, queryset, "submit")
 
     @admin.action(description="Publish selected claims in review", permissions=["publish"])
     def publish_action(self, request, queryset):
-        self._apply(request, queryset, services.publish, "published")
+        self._apply(request, queryset, "publish")
 
     @admin.action(
-        description="Return selected claims to draft (unpublish) with a reason",
+        description="Return selected claims in review to draft, with a reason",
         permissions=["publish"],
     )
     def return_to_draft_action(self, request, queryset):
-        form = ReturnToDraftForm(request.POST if "apply" in request.POST else None)
+        return self._apply_with_reason(
+            request, queryset, "return_to_draft", "return_to_draft_action"
+        )
+
+    @admin.action(description="Unpublish selected claims, with a reason", permissions=["publish"])
+    def unpublish_action(self, request, queryset):
+        return self._apply_with_reason(request, queryset, "unpublish", "unpublish_action")
+
+    def _apply_with_reason(self, request, queryset, name: str, action: str):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            self._apply(
-                request,
-                queryset,
-                services.return_to_draft,
-                "returned to draft",
-                reason=form.cleaned_data["reason"],
-            )
+            self._apply(request, queryset, name, reason=form.cleaned_data["reason"])
             return None
+        return self._reason_page(request, name, form, claims=queryset, action=action)
+
+    def _reason_page(self, request, name: str, form, *, claims, action=None, claim=None):
+        transition = services.TRANSITIONS[name]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Return claims to draft",
-            "claims": queryset,
+            "title": f"{transition.label}: say why",
+            "transition": transition,
+            "claims": claims,
+            "original": claim,
             "form": form,
+            "action": action,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/claims/claim/return_to_draft.html", context)
+        return TemplateResponse(request, "admin/claims/claim/reason.html", context)
+
+    def transition_view(self, request, object_id, name):
+        """A change-page button: POST applies the transition to this claim through its service.
+
+        Transitions that need a reason show the reason form first (GET) and apply on its POST.
+        """
+        if name not in services.TRANSITIONS:
+            raise Http404("No such transition.")
+        claim = self.get_object(request, object_id)
+        if claim is None:
+            raise Http404("No such claim.")
+        transition = services.TRANSITIONS[name]
+        if not services.may_apply(request.user, transition):
+            raise PermissionDenied
+        change_url = reverse("admin:claims_claim_change", args=[claim.pk])
+        form = None
+        if transition.needs_reason:
+            form = ReasonForm(request.POST if request.method == "POST" else None)
+            if not form.is_bound or not form.is_valid():
+                return self._reason_page(request, name, form, claims=[claim], claim=claim)
+        elif request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        kwargs = {"reason": form.cleaned_data["reason"]} if form is not None else {}
+        try:
+            services.apply_transition(name, claim=claim, by=request.user, **kwargs)
+        except ValidationError as error:
+            self.message_user(request, _message(error), messages.ERROR)
+        else:
+            self.message_user(request, f"“{claim}” {transition.done}.", messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["transitions"] = (
+            services.allowed_transitions(obj, request.user) if obj is not None else []
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- history: restore with attributions and figures, deleted claims -----------------------
 
@@ -202,6 +253,11 @@ class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
                 "review-queue/",
                 self.admin_site.admin_view(self.review_queue_view),
                 name="claims_claim_review_queue",
+            ),
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="claims_claim_transition",
             ),
             path(
                 "deleted/",

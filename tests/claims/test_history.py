@@ -189,3 +189,32 @@ def test_restoring_a_version_saved_in_the_admin_includes_its_inline_rows(client,
     restored = services.restore_claim(claim_id=claim.pk, history_id=version.history_id, by=reviewer)
     assert restored.text == "Edited with its evidence"
     assert restored.attributions.get().stance == "questions"
+
+
+@pytest.mark.parametrize(("then", "now"), [("published", "draft"), ("draft", "published")])
+def test_restoring_a_version_keeps_the_current_publication(reviewer, then, now):
+    claim, *_ = _claim_with_evidence()
+    claim.publication = then
+    claim.save()
+    version = claim.history.first()
+    claim.publication, claim.text = now, "Changed since"
+    claim.save()
+    restored = services.restore_claim(claim_id=claim.pk, history_id=version.history_id, by=reviewer)
+    restored.refresh_from_db()
+    assert (restored.text, restored.publication) == ("Original wording", now)
+
+
+def test_a_restored_deleted_claim_comes_back_as_a_draft(reviewer):
+    claim, *_ = _claim_with_evidence()
+    claim.publication = "published"
+    claim.save()
+    pk = claim.pk
+    claim.delete()
+    record = Claim.history.filter(id=pk, history_type="-").get()
+    restored = services.restore_claim(claim_id=pk, history_id=record.history_id, by=reviewer)
+    restored.refresh_from_db()
+    assert (restored.publication, restored.published_at, restored.published_by) == (
+        "draft",
+        None,
+        None,
+    )
