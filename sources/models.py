@@ -8,10 +8,10 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from sources.quotes import QuoteError, find_quote
+from sources.slugs import unique_slug
 
 
 class Curated(models.Model):
@@ -88,7 +88,7 @@ class Outlet(Curated):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.name)[:200]
+            self.slug = unique_slug(self, self.name)
         super().save(*args, **kwargs)
 
 
@@ -331,7 +331,7 @@ class Actor(Curated):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.name)[:200]
+            self.slug = unique_slug(self, self.name)
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
