@@ -105,14 +105,14 @@ def _shorten(label: str, limit: int = 44) -> str:
 
 def build(rows: Sequence[BarInput]) -> Chart:
     """Lay out one bar per row on a shared axis from 0 to a round number above every finite bound."""
-    finite = [b for r in rows for b in (r.interval.low, r.interval.high) if b != INF]
+    finite = [float(b) for r in rows for b in (r.interval.low, r.interval.high) if b != INF]
     top = max(finite, default=1)
     # Leave room to the right of the largest bound so open-ended bars visibly run past it.
     axis_max = nice_max(top * 1.15)
     span = PLOT_RIGHT - PLOT_LEFT
 
     def x_of(v: float) -> float:
-        return PLOT_LEFT + span * min(v, axis_max) / axis_max
+        return PLOT_LEFT + span * min(float(v), axis_max) / axis_max
 
     bars = []
     for i, row in enumerate(rows):
