@@ -34,14 +34,12 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py load_seeds
 	$(PY) manage.py create_demo_accounts
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 seed: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py load_seeds
 
 test: install

@@ -13,6 +13,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquer
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.decorators import action
@@ -29,7 +30,6 @@ from api.viewsets import (
     ApiSchema,
     CuratedViewSet,
     IdCursorPagination,
-    with_write_schema,
 )
 from claims import intervals
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
@@ -128,7 +128,6 @@ EXPAND = OpenApiParameter(
 )
 
 
-@with_write_schema
 class EventViewSet(CuratedViewSet):
     serializer_class = EventSerializer
     filterset_class = EventFilter
@@ -167,11 +166,13 @@ class EventViewSet(CuratedViewSet):
 
 
 def _estimate(est: intervals.Estimate) -> dict:
-    high = None if est.interval.high == intervals.INF else est.interval.high
     return {
         "attribution": est.attribution_id,
         "figures": list(est.figure_ids),
-        "interval": {"low": est.interval.low, "high": high},
+        "interval": {
+            "low": intervals.as_number(est.interval.low),
+            "high": intervals.as_number(est.interval.high),
+        },
         "rolled_up": est.rolled_up,
     }
 
@@ -213,7 +214,10 @@ def compare(figures: list[Figure], origins: dict) -> list[dict]:
                 "value_high": f.value_high,
                 "text": f.text,
                 "as_of": f.as_of,
-                "interval": {"low": f.low, "high": f.high},
+                "interval": {
+                    "low": intervals.as_number(f.low),
+                    "high": intervals.as_number(f.high),
+                },
                 "superseded": f.superseded_by_id is not None,
                 "diverges": f.pk in diverging,
                 "speaker": actor_ref(a.speaker),
@@ -231,9 +235,9 @@ def compare(figures: list[Figure], origins: dict) -> list[dict]:
     for entry in groups.values():
         bounds = entry.pop("_bounds")
         if bounds:
-            entry["low"] = min(low for low, _ in bounds)
+            entry["low"] = intervals.as_number(min(low for low, _ in bounds))
             highs = [high for _, high in bounds]
-            entry["high"] = None if None in highs else max(highs)
+            entry["high"] = None if None in highs else intervals.as_number(max(highs))
     return list(groups.values())
 
 
@@ -253,7 +257,6 @@ def stance_entry(a: Attribution, origins: dict) -> dict:
 ACTIONS = {"+": "create", "~": "update", "-": "delete"}
 
 
-@with_write_schema
 class ClaimViewSet(CuratedViewSet):
     serializer_class = ClaimSerializer
     detail_serializer_class = ClaimDetailSerializer
@@ -424,7 +427,6 @@ class ClaimViewSet(CuratedViewSet):
         return Response(HistoryEntrySerializer(entries, many=True).data)
 
 
-@with_write_schema
 class AttributionViewSet(CuratedViewSet):
     serializer_class = AttributionSerializer
     detail_serializer_class = AttributionDetailSerializer
@@ -467,7 +469,6 @@ class AttributionViewSet(CuratedViewSet):
         return super().list(request, *args, **kwargs)
 
 
-@with_write_schema
 class FigureViewSet(CuratedViewSet):
     serializer_class = FigureSerializer
     write_serializer_class = FigureWriteSerializer
@@ -515,11 +516,16 @@ class ChangesView(GenericAPIView):
         parameters=[
             OpenApiParameter(
                 "since",
-                str,
+                OpenApiTypes.DATETIME,
                 required=True,
                 description="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z; changes after it.",
             ),
-            OpenApiParameter("after", str, description="Opaque tie-breaker from the `next` link."),
+            OpenApiParameter(
+                "after",
+                str,
+                pattern=f"^({'|'.join(CHANGE_TYPES)}):[1-9][0-9]{{0,17}}$",
+                description="Tie-breaker from the `next` link (type:history id).",
+            ),
             OpenApiParameter("page_size", int, description=f"At most {MAX_PAGE_SIZE}."),
         ],
         responses={
@@ -656,7 +662,6 @@ class ChangesView(GenericAPIView):
         return previous
 
 
-@with_write_schema
 class DocumentViewSet(source_api.DocumentViewSet):
     """Documents as the claims app serves them: writes go through claims.services.save_document."""
 

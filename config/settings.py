@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_cache, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,6 +45,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before any view: a path or query with a control character (NUL...) is a 400.
+    "api.middleware.RefuseControlCharactersMiddleware",
+    "api.middleware.JsonApiNotFoundMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,13 +142,9 @@ FIGURE_APPROXIMATE_TOLERANCE = env_float("FIGURE_APPROXIMATE_TOLERANCE", 0.15)
 if not 0 <= FIGURE_APPROXIMATE_TOLERANCE < 1:
     raise ImproperlyConfigured("FIGURE_APPROXIMATE_TOLERANCE must be at least 0 and below 1.")
 
-# Cache: the database cache is shared by every worker, so throttles and lock-outs hold across them.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "cache_table",
-    }
-}
+# Cache for the API throttles: local memory by default (one process: `runserver`, tests), Redis
+# when CACHE_URL is set, which every worker and machine then shares. Neither needs a table.
+CACHES = {"default": env_cache("CACHE_URL")}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -164,7 +163,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "api.throttling.AnonymousRateThrottle",
         "api.throttling.SignedInRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
@@ -184,6 +183,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Request and response shapes differ (ids in, {id, name} out): separate components.
     "COMPONENT_SPLIT_REQUEST": True,
+    # Outlets and actors both have a `kind`, with different choices: one enum each.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.strict_and_json_first",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "OutletKindEnum": "sources.models.OutletKind",
+        "ActorKindEnum": "sources.models.ActorKind",
+    },
 }
 # Request bodies above this size are refused (413 in the API).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)

@@ -60,6 +60,34 @@ def test_docs_page_has_no_inline_script_and_loads_local_assets(client):
     assert b"SwaggerUIBundle" in script.content
 
 
+def _component(content: dict) -> str:
+    ref = content["application/json"]["schema"]["$ref"]
+    return ref.rsplit("/", 1)[1]
+
+
+def test_each_resource_documents_its_own_write_and_read_shapes(client):
+    """POST/PUT/PATCH of every resource name that resource's write serializer as the request body
+    and its read serializer as the response (not one resource's shapes for all)."""
+
+    from config.api import router
+
+    schema = client.get("/api/v1/schema/?format=json").json()
+    for prefix, viewset, _ in router.registry:
+        write = (viewset.write_serializer_class or viewset.serializer_class).__name__
+        read = (viewset.detail_serializer_class or viewset.serializer_class).__name__
+        write = write.removesuffix("Serializer")
+        read = read.removesuffix("Serializer")
+        collection = schema["paths"][f"/api/v1/{prefix}/"]["post"]
+        detail = schema["paths"][f"/api/v1/{prefix}/{{id}}/"]
+        for operation, request_name, code in [
+            (collection, f"{write}Request", "201"),
+            (detail["put"], f"{write}Request", "200"),
+            (detail["patch"], f"Patched{write}Request", "200"),
+        ]:
+            assert _component(operation["requestBody"]["content"]) == request_name, prefix
+            assert _component(operation["responses"][code]["content"]) == read, prefix
+
+
 MAX_EXAMPLES = 6  # per operation: about 40 operations, well under two minutes in total
 
 
