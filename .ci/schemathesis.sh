@@ -5,6 +5,7 @@
 #
 #   bash .ci/schemathesis.sh            # PostgreSQL when it answers on 127.0.0.1:5432, else SQLite
 #   ST_EXAMPLES=5 ST_PORT=8105 bash .ci/schemathesis.sh
+#   ST_DATABASE_URL=sqlite:////tmp/st.sqlite3 bash .ci/schemathesis.sh   # a database of your choice
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +24,9 @@ export SECURE_SSL_REDIRECT=false
 export API_THROTTLE_ANON=1000000/minute
 export API_THROTTLE_USER=1000000/minute
 export AXES_ENABLED=false
-if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+if [ -n "${ST_DATABASE_URL:-}" ]; then
+    export DATABASE_URL="$ST_DATABASE_URL"
+elif pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
     createdb -h 127.0.0.1 -U postgres "$DB_NAME"
     export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB_NAME"
 else
@@ -33,7 +36,7 @@ fi
 server=""
 cleanup() {
     if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-    case "$DATABASE_URL" in postgres*) dropdb -h 127.0.0.1 -U postgres --if-exists "$DB_NAME" ;; esac
+    case "$DATABASE_URL" in *"/$DB_NAME") dropdb -h 127.0.0.1 -U postgres --if-exists "$DB_NAME" ;; esac
     rm -rf "$WORK"
 }
 trap cleanup EXIT

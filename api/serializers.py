@@ -84,6 +84,33 @@ def field_errors(error: DjangoValidationError) -> dict:
     }
 
 
+# The JSON type each kind of field takes. DRF also coerces (a number for a text field, "5" for an
+# id), which the schema does not allow: a client sending the wrong type has a bug to hear about.
+_STRINGS = (
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.DateField,
+    serializers.DateTimeField,
+    serializers.SlugRelatedField,
+)
+_INTEGERS = (serializers.IntegerField, serializers.PrimaryKeyRelatedField)
+
+
+def json_type_error(field, value) -> str | None:
+    """Why `value` (parsed JSON) is not of the type `field` documents, or None."""
+    if value is None:
+        return None  # allow_null decides
+    if isinstance(field, serializers.ManyRelatedField):
+        return None if isinstance(value, list) else "Expected a list."
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "Expected true or false."
+    if isinstance(field, _INTEGERS):
+        return None if type(value) is int else "Expected a whole number."
+    if isinstance(field, _STRINGS):
+        return None if isinstance(value, str) else "Expected a string."
+    return None
+
+
 class StrictModelSerializer(serializers.ModelSerializer):
     """Refuses unknown fields and validates with the model's full_clean() before saving.
 
@@ -108,6 +135,13 @@ class StrictModelSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError(
                     {name: ["Unknown field: this resource has no such field."] for name in unknown}
                 )
+            wrong = {
+                name: [message]
+                for name, value in data.items()
+                if name in self.fields and (message := json_type_error(self.fields[name], value))
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
 
     def save_instance(self, instance) -> None:

@@ -196,7 +196,9 @@ SPECTACULAR_SETTINGS = {
 # Request bodies above this size are refused (413 in the API).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 
-# django-axes: lock an account/IP pair out after repeated failed logins.
+# django-axes: lock an account/IP pair out after repeated failed logins. Its attempts live in its
+# own tables (created by migrate, shared by every worker), not in the cache.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
