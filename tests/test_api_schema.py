@@ -136,3 +136,43 @@ def _run(who, reviewer) -> list[str]:
         except Exception as error:  # collect every operation's failure, then report all
             failures.append(f"{operation.method.upper()} {operation.path}: {error}")
     return failures
+
+
+def test_schema_states_anonymous_reads_strict_bodies_ids_from_one_and_json_first(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    paths, components = schema["paths"], schema["components"]["schemas"]
+    assert {} in paths["/api/v1/claims/"]["get"]["security"]  # anyone may read
+    assert {} not in paths["/api/v1/claims/"]["post"]["security"]
+    assert {} not in paths["/api/v1/claims/{id}/history/"]["get"]["security"]  # staff only
+    requests = {name: c for name, c in components.items() if name.endswith("Request")}
+    assert requests and all(c["additionalProperties"] is False for c in requests.values())
+    assert components["AttributionWriteRequest"]["properties"]["document"]["minimum"] == 1
+    assert components["AttributionDetail"]["properties"]["date"]["nullable"] is True
+    listing = {p["name"]: p["schema"] for p in paths["/api/v1/claims/"]["get"]["parameters"]}
+    assert listing["page"]["minimum"] == listing["page_size"]["minimum"] == 1
+    assert listing["event"]["pattern"] == "^[^\\u0000-\\u001f\\u007f]*$"
+    for operations in paths.values():
+        for operation in operations.values():
+            for response in operation["responses"].values():
+                types = list(response.get("content", {}))
+                assert (
+                    not types or "application/json" not in types or types[0] == ("application/json")
+                )
+
+
+@pytest.mark.parametrize("value", ["true", "0", "-3", "1.5"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_a_400(client, value):
+    for resource in ("claims", "attributions"):
+        response = client.get(f"/api/v1/{resource}/?page_size={value}")
+        assert response.status_code == 400
+        assert response.json() == {"page_size": ["A whole number from 1 (at most 100)."]}
+
+
+def test_a_write_with_a_number_for_a_text_field_is_a_400(reviewer):
+    from tests.api_helpers import token_client
+
+    response = token_client(reviewer).post(
+        "/api/v1/outlets/", {"name": "Wire", "country": 12, "kind": "other"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"country": ["Expected a string."]}
