@@ -153,7 +153,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
 
     # A slug the model derives on save can be taken by a concurrent write between its check and
     # the insert: derive it again (the next free suffix) this many times before answering 409.
-    SLUG_ATTEMPTS = 3
+    SLUG_ATTEMPTS = 10
 
     def _save_validated(self, instance, many_to_many: dict):
         self.prepare(instance)

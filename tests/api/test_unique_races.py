@@ -65,23 +65,24 @@ def test_concurrent_creates_of_one_unique_value_give_one_201(editor, resource):
 def test_concurrent_creates_of_one_name_all_get_a_slug(editor):
     """Actor names need not be unique: racing creates of one name each get a free slug."""
     token_client(editor)
-    barrier = threading.Barrier(WRITERS)
+    for n in range(10):
+        barrier = threading.Barrier(WRITERS)
 
-    def create(_):
-        try:
-            client = token_client(editor)
-            barrier.wait()
-            return client.post(URL + "actors/", {"name": "Taliban"}, format="json")
-        finally:
-            connections.close_all()
+        def create(_, name=f"Taliban {n}", barrier=barrier):
+            try:
+                client = token_client(editor)
+                barrier.wait()
+                return client.post(URL + "actors/", {"name": name}, format="json")
+            finally:
+                connections.close_all()
 
-    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        codes = [r.status_code for r in pool.map(create, range(WRITERS))]
-    assert codes == [201] * WRITERS
-    assert sorted(Actor.objects.values_list("slug", flat=True)) == [
-        "taliban",
-        *(f"taliban-{n}" for n in range(2, WRITERS + 1)),
-    ]
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+            codes = [r.status_code for r in pool.map(create, range(WRITERS))]
+        assert codes == [201] * WRITERS, (n, codes)
+        slugs = Actor.objects.filter(name=f"Taliban {n}").values_list("slug", flat=True)
+        assert sorted(slugs) == sorted(
+            [f"taliban-{n}", *(f"taliban-{n}-{k}" for k in range(2, WRITERS + 1))]
+        )
 
 
 @pytest.mark.django_db
