@@ -195,6 +195,9 @@ class CuratedViewSet(ConcurrencyMixin, viewsets.ModelViewSet):
 
     detail_serializer_class = None
     write_serializer_class = None
+    # What ?expand= may name on this resource; a resource with nothing to expand refuses it (400)
+    # rather than ignoring it silently.
+    expandable: tuple[str, ...] = ()
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     pagination_class = PagePagination
@@ -208,6 +211,8 @@ class CuratedViewSet(ConcurrencyMixin, viewsets.ModelViewSet):
         if limit is not None and length.isdigit() and int(length) > limit:
             raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
         super().initial(request, *args, **kwargs)
+        if request.query_params.get("expand") and not self.expandable:
+            raise ValidationError({"expand": ["This resource has nothing to expand."]})
 
     def get_object(self):
         value = str(self.kwargs[self.lookup_field])

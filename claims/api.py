@@ -258,6 +258,7 @@ ACTIONS = {"+": "create", "~": "update", "-": "delete"}
 
 
 class ClaimViewSet(CuratedViewSet):
+    expandable = ("attributions",)
     serializer_class = ClaimSerializer
     detail_serializer_class = ClaimDetailSerializer
     write_serializer_class = ClaimWriteSerializer
@@ -428,6 +429,7 @@ class ClaimViewSet(CuratedViewSet):
 
 
 class AttributionViewSet(CuratedViewSet):
+    expandable = ("figures",)
     serializer_class = AttributionSerializer
     detail_serializer_class = AttributionDetailSerializer
     write_serializer_class = AttributionWriteSerializer

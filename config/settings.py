@@ -195,6 +195,9 @@ SPECTACULAR_SETTINGS = {
 }
 # Request bodies above this size are refused (413 in the API).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# Fields in one form post: enough for an admin page with its 100 inline rows (curation.admin)
+# of about 20 fields each, and no more.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 2500)
 
 # django-axes: lock an account/IP pair out after repeated failed logins. Its attempts live in its
 # own tables (created by migrate, shared by every worker), not in the cache.

@@ -123,3 +123,10 @@ def test_an_oversized_chunked_body_is_read_only_to_the_limit(settings):
 
     environ = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": io.BytesIO(b"x" * 1000)}
     assert _call(ChunkedBodyMiddleware(length), environ) == ("200 OK", b"11")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/outlets/?expand=aliases", "/api/v1/events/?expand=x"])
+def test_expand_on_a_resource_with_nothing_to_expand_is_a_400(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response.json() == {"expand": ["This resource has nothing to expand."]}
