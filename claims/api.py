@@ -584,6 +584,11 @@ class ChangesView(GenericAPIView):
             raise ValidationError({"since": [f"Not an ISO 8601 date-time: {raw[:40]!r}."]})
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
+        try:
+            # In UTC: PostgreSQL refuses offsets beyond ±15:59 (ISO 8601 allows up to 23:59).
+            since = since.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError({"since": [f"Out of range: {raw[:40]!r}."]}) from None
         after = request.query_params.get("after")
         if not after:
             return since, None, None

@@ -130,3 +130,17 @@ def test_expand_on_a_resource_with_nothing_to_expand_is_a_400(client, url):
     response = client.get(url)
     assert response.status_code == 400
     assert response.json() == {"expand": ["This resource has nothing to expand."]}
+
+
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [
+        ("1746-10-10T10:35:45+16:50", 200),  # PostgreSQL refuses such an offset: sent in UTC
+        ("0001-01-01T00:00:00+05:00", 400),  # before year 1 in UTC
+    ],
+)
+def test_changes_since_any_iso_offset_is_answered_not_500(client, since, status):
+    from urllib.parse import quote
+
+    response = client.get(f"/api/v1/changes/?since={quote(since)}")
+    assert response.status_code == status
