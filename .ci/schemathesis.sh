@@ -53,7 +53,7 @@ REVIEWER_TOKEN="$(token reviewer)"
 
 "$BIN/gunicorn" config.wsgi --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
     --worker-class gthread --error-logfile "$WORK/errors.log" \
-    --access-logfile - --access-logformat '%(s)s %(m)s %(U)s%(q)s' \
+    --access-logfile - --access-logformat '%(s)s %(m)s %(U)s %(q)s' \
     >"$WORK/access.log" 2>&1 &
 server=$!
 for _ in $(seq 1 60); do
