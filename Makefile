@@ -34,7 +34,6 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py load_seeds
 	$(PY) manage.py create_demo_accounts
 	@# The task worker (bulk imports) runs beside the server and stops with it.
@@ -44,7 +43,6 @@ run: install
 
 seed: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py load_seeds
 
 test: install

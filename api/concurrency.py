@@ -10,7 +10,7 @@ import re
 
 from django.db import transaction
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 
 _ETAG = re.compile(r'^\s*(?:W/)?"([^"]*)"\s*$')
 
@@ -18,7 +18,7 @@ _ETAG = re.compile(r'^\s*(?:W/)?"([^"]*)"\s*$')
 class PreconditionRequired(APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
     default_detail = (
-        'This write needs an If-Match header with the ETag of the version you edited, e.g. If-Match: "3". '
+        "This write needs an If-Match header with the ETag of the version you edited. "
         "Read the record first (GET) to get its ETag."
     )
     default_code = "precondition_required"
@@ -34,16 +34,24 @@ def etag_for(version: int) -> str:
     return f'"{version}"'
 
 
-def requested_versions(header: str | None) -> set[str]:
-    """The versions named by an If-Match header ("3", W/"3", or a comma-separated list)."""
+def requested_versions(header: str | None, current: int) -> set[str]:
+    """The versions named by an If-Match header ("3", W/"3", or a comma-separated list).
+
+    The messages suggest the record's `current` ETag, which a client that read it would send.
+    """
+    example = f"If-Match: {etag_for(current)}"
     if not header or not header.strip():
-        raise PreconditionRequired()
+        raise PreconditionRequired(
+            "This write needs an If-Match header with the ETag of the version you edited "
+            f"(the record is now at {example}). Read the record first (GET) to get its ETag."
+        )
     versions = set()
     for part in header.split(","):
         match = _ETAG.match(part)
         if not match:
             raise PreconditionRequired(
-                f'If-Match must hold the quoted ETag of the record, e.g. If-Match: "3"; got {header[:40]!r}.'
+                f"If-Match must hold the quoted ETag of the record, e.g. {example}; "
+                f"got {header[:40]!r}."
             )
         versions.add(match.group(1))
     return versions
@@ -54,7 +62,7 @@ class ConcurrencyMixin:
 
     def _lock_and_check(self, request):
         instance = self.get_object()
-        wanted = requested_versions(request.headers.get("If-Match"))
+        wanted = requested_versions(request.headers.get("If-Match"), instance.version)
         current = (
             type(instance)
             # FOR NO KEY UPDATE: it serialises writers of this row but lets another transaction
@@ -69,7 +77,9 @@ class ConcurrencyMixin:
             .values_list("version", flat=True)
             .first()
         )
-        if current is None or str(current) not in wanted:
+        if current is None:  # deleted by a concurrent request since get_object()
+            raise NotFound("This record has just been deleted.")
+        if str(current) not in wanted:
             raise PreconditionFailed(
                 f"The record is at version {current}, you edited version "
                 f"{', '.join(sorted(wanted))}. Reload it (GET) and apply your change again."

@@ -5,16 +5,12 @@ from django.conf import settings
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.parsers import JSONParser
+from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from api.concurrency import ConcurrencyMixin
@@ -24,17 +20,43 @@ from api.renderers import CSVRenderer
 MAX_PAGE_SIZE = 100
 
 
-class PagePagination(PageNumberPagination):
+class StrictPageSizeMixin:
+    """`page_size` is a whole number of at least 1 (larger than MAX_PAGE_SIZE gives MAX_PAGE_SIZE);
+    anything else (`true`, `0`, `-3`) is a 400 naming the parameter, not silently the default."""
+
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            raise ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 (at most {MAX_PAGE_SIZE})."]}
+            )
+        return min(int(raw), self.max_page_size)
 
-class IdCursorPagination(CursorPagination):
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] in (self.page_size_query_param, "page"):
+                parameter["schema"] = {**parameter["schema"], "minimum": 1}
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Results per page, from 1; above {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE}."
+                )
+        return parameters
+
+
+class PagePagination(StrictPageSizeMixin, PageNumberPagination):
+    pass
+
+
+class IdCursorPagination(StrictPageSizeMixin, CursorPagination):
     """For the largest lists (attributions, figures): stable pages however fast rows are added."""
 
     ordering = "id"
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
 
 
 class RequestTooLarge(APIException):
@@ -82,8 +104,41 @@ READ_ERRORS = ("400", "401", "403", "404", "406", "429")
 WRITE_ERRORS = ("400", "401", "403", "404", "406", "409", "412", "413", "415", "428", "429")
 
 
+WRITE_ACTIONS = ("create", "update", "partial_update")
+
+
 class ApiSchema(AutoSchema):
-    """Adds the error responses every operation can give, and If-Match on writes."""
+    """Each viewset's own write and read shapes, the error responses every operation can give,
+    and If-Match on writes.
+
+    A write's request body is the view's `write_serializer_class` (when it has one) and its
+    response is the read shape (`detail_serializer_class` or `serializer_class`), read from the
+    view class itself, so every resource documents its own shapes.
+    """
+
+    def _is_write(self) -> bool:
+        return getattr(self.view, "action", None) in WRITE_ACTIONS
+
+    def get_request_serializer(self):
+        write = getattr(self.view, "write_serializer_class", None)
+        if self._is_write() and write:
+            return write
+        return super().get_request_serializer()
+
+    def get_auth(self):
+        """Anonymous reads are allowed where the permission lets anyone read: say so ({})."""
+        auths = super().get_auth()
+        anyone_reads = any(
+            isinstance(p, DjangoModelPermissionsOrAnonReadOnly) for p in self.view.get_permissions()
+        )
+        if self.method in SAFE_METHODS and anyone_reads and {} not in auths:
+            auths.append({})
+        return auths
+
+    def get_response_serializers(self):
+        if self._is_write():
+            return getattr(self.view, "detail_serializer_class", None) or self.view.serializer_class
+        return super().get_response_serializers()
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -140,6 +195,9 @@ class CuratedViewSet(ConcurrencyMixin, viewsets.ModelViewSet):
 
     detail_serializer_class = None
     write_serializer_class = None
+    # What ?expand= may name on this resource; a resource with nothing to expand refuses it (400)
+    # rather than ignoring it silently.
+    expandable: tuple[str, ...] = ()
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     pagination_class = PagePagination
@@ -153,11 +211,11 @@ class CuratedViewSet(ConcurrencyMixin, viewsets.ModelViewSet):
         if limit is not None and length.isdigit() and int(length) > limit:
             raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
         super().initial(request, *args, **kwargs)
+        if request.query_params.get("expand") and not self.expandable:
+            raise ValidationError({"expand": ["This resource has nothing to expand."]})
 
     def get_object(self):
         value = str(self.kwargs[self.lookup_field])
-        if "\x00" in value:  # PostgreSQL refuses NUL in a string: no record has one
-            raise Http404
         if not is_id(value):
             if not self.slug_field:
                 raise Http404
@@ -215,21 +273,3 @@ class CuratedViewSet(ConcurrencyMixin, viewsets.ModelViewSet):
                 f"This {instance._meta.verbose_name} is still referenced by "
                 f"{', '.join(names)} records; delete or re-point those first."
             ) from None
-
-
-def with_write_schema(viewset):
-    """Declare read shapes as the responses of writes whose request shape differs."""
-    if viewset.write_serializer_class:
-        read = viewset.detail_serializer_class or viewset.serializer_class
-        viewset.create = extend_schema(
-            request=viewset.write_serializer_class, responses={201: read}
-        )(viewset.create)
-        for name in ("update", "partial_update"):
-            setattr(
-                viewset,
-                name,
-                extend_schema(request=viewset.write_serializer_class, responses={200: read})(
-                    getattr(viewset, name)
-                ),
-            )
-    return viewset

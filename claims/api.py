@@ -17,6 +17,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquer
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -36,7 +37,6 @@ from api.viewsets import (
     CuratedViewSet,
     IdCursorPagination,
     PagePagination,
-    with_write_schema,
 )
 from claims import intervals, provenance, services
 from claims.evidence import attribution_origins, speaker_label
@@ -156,7 +156,6 @@ class ProvenanceMixin:
         return Response(json.loads(provenance.serialize(graph, provenance.JSON_LD)))
 
 
-@with_write_schema
 class EventViewSet(ProvenanceMixin, CuratedViewSet):
     serializer_class = EventSerializer
     filterset_class = EventFilter
@@ -220,8 +219,8 @@ def figure_rows(figures: list[Figure], origins: dict) -> list[dict]:
                 "value": f.value,
                 "value_high": f.value_high,
                 "text": f.text,
-                "low": None if f.low is None else round(f.low, 2),
-                "high": None if f.high is None else round(f.high, 2),
+                "low": intervals.as_number(f.low),
+                "high": intervals.as_number(f.high),
                 "as_of": dates.iso(f.as_of, f.as_of_precision),
                 "speaker": a.speaker.name if a.speaker_id else "",
                 "voice": a.voice,
@@ -239,11 +238,13 @@ def figure_rows(figures: list[Figure], origins: dict) -> list[dict]:
 
 
 def _estimate(est: intervals.Estimate) -> dict:
-    high = None if est.interval.high == intervals.INF else est.interval.high
     return {
         "attribution": est.attribution_id,
         "figures": list(est.figure_ids),
-        "interval": {"low": est.interval.low, "high": high},
+        "interval": {
+            "low": intervals.as_number(est.interval.low),
+            "high": intervals.as_number(est.interval.high),
+        },
         "rolled_up": est.rolled_up,
     }
 
@@ -287,7 +288,10 @@ def compare(figures: list[Figure], origins: dict) -> list[dict]:
                 "value_high": f.value_high,
                 "text": f.text,
                 "as_of": f.as_of,
-                "interval": {"low": f.low, "high": f.high},
+                "interval": {
+                    "low": intervals.as_number(f.low),
+                    "high": intervals.as_number(f.high),
+                },
                 "superseded": f.superseded_by_id is not None,
                 "diverges": f.pk in diverging,
                 "speaker": actor_ref(a.speaker),
@@ -305,9 +309,9 @@ def compare(figures: list[Figure], origins: dict) -> list[dict]:
     for entry in groups.values():
         bounds = entry.pop("_bounds")
         if bounds:
-            entry["low"] = min(low for low, _ in bounds)
+            entry["low"] = intervals.as_number(min(low for low, _ in bounds))
             highs = [high for _, high in bounds]
-            entry["high"] = None if None in highs else max(highs)
+            entry["high"] = None if None in highs else intervals.as_number(max(highs))
     return list(groups.values())
 
 
@@ -344,8 +348,8 @@ IF_MATCH_OPTIONAL = OpenApiParameter(
 )
 
 
-@with_write_schema
 class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
+    expandable = ("attributions",)
     serializer_class = ClaimSerializer
     detail_serializer_class = ClaimDetailSerializer
     write_serializer_class = ClaimWriteSerializer
@@ -606,8 +610,8 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
         return Response(HistoryEntrySerializer(entries, many=True).data)
 
 
-@with_write_schema
 class AttributionViewSet(CuratedViewSet):
+    expandable = ("figures",)
     serializer_class = AttributionSerializer
     detail_serializer_class = AttributionDetailSerializer
     write_serializer_class = AttributionWriteSerializer
@@ -652,7 +656,6 @@ class AttributionViewSet(CuratedViewSet):
         return super().list(request, *args, **kwargs)
 
 
-@with_write_schema
 class FigureViewSet(CuratedViewSet):
     serializer_class = FigureSerializer
     write_serializer_class = FigureWriteSerializer
@@ -701,11 +704,16 @@ class ChangesView(GenericAPIView):
         parameters=[
             OpenApiParameter(
                 "since",
-                str,
+                OpenApiTypes.DATETIME,
                 required=True,
                 description="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z; changes after it.",
             ),
-            OpenApiParameter("after", str, description="Opaque tie-breaker from the `next` link."),
+            OpenApiParameter(
+                "after",
+                str,
+                pattern=f"^({'|'.join(CHANGE_TYPES)}):[1-9][0-9]{{0,17}}$",
+                description="Tie-breaker from the `next` link (type:history id).",
+            ),
             OpenApiParameter("page_size", int, description=f"At most {MAX_PAGE_SIZE}."),
         ],
         responses={
@@ -774,6 +782,11 @@ class ChangesView(GenericAPIView):
             raise ValidationError({"since": [f"Not an ISO 8601 date-time: {raw[:40]!r}."]})
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
+        try:
+            # In UTC: PostgreSQL refuses offsets beyond ±15:59 (ISO 8601 allows up to 23:59).
+            since = since.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError({"since": [f"Out of range: {raw[:40]!r}."]}) from None
         after = request.query_params.get("after")
         if not after:
             return since, None, None
@@ -899,7 +912,6 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 
-@with_write_schema
 class DocumentViewSet(source_api.DocumentViewSet):
     """Documents as the claims app serves them: writes go through claims.services.save_document."""
 

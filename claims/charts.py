@@ -109,10 +109,11 @@ def _fmt(x: float) -> str:
 
 def whole(interval: Interval) -> tuple[int, int | None]:
     """The interval in whole people: the low end rounded up, the high end down (None if open)."""
-    low = math.ceil(interval.low - 1e-9)
+    # Bounds are exact (claims.intervals): no rounding slack needed.
+    low = math.ceil(interval.low)
     if interval.high == INF:
         return low, None
-    return low, max(low, math.floor(interval.high + 1e-9))
+    return low, max(low, math.floor(interval.high))
 
 
 def range_words(interval: Interval) -> str:
@@ -152,13 +153,13 @@ def _legend(rows: Sequence[BarInput]) -> list[LegendEntry]:
 
 def build(rows: Sequence[BarInput], measure_label: str = "Killed") -> Chart:
     """Lay out one bar per row on a shared axis from 0 to a round number above every finite bound."""
-    finite = [b for r in rows for b in (r.interval.low, r.interval.high) if b != INF]
+    finite = [float(b) for r in rows for b in (r.interval.low, r.interval.high) if b != INF]
     top = max(finite, default=1)
     # Leave room to the right of the largest bound so open-ended bars visibly run past it.
     axis_max = nice_max(top * 1.15)
 
     def x_of(v: float) -> float:
-        return PLOT_WIDTH * min(v, axis_max) / axis_max
+        return PLOT_WIDTH * min(float(v), axis_max) / axis_max
 
     bars = []
     for row in rows:

@@ -3,6 +3,11 @@
 A reported number is an interval of the values it admits: "at least 46" is [46, ∞), "around 100"
 is [85, 115] with the default tolerance. Two reports of the same toll disagree when their intervals
 cannot both hold, that is, when they do not overlap.
+
+Bounds are exact: integers, or Decimals with at most PLACES decimal places (never binary floats,
+which made "around 100" [85, 114.99999999999999] and so diverge from exactly 115). A tolerance is
+read from its decimal text (0.15 is 15/100), and a bound that would need more places is rounded
+outwards, so an interval only ever widens by less than a millionth.
 """
 
 import math
@@ -10,9 +15,37 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 INF = math.inf
 TOTAL = "total"
+PLACES = 6  # decimal places a bound keeps (Figure.low/high store as many)
+_QUANTUM = Decimal(1).scaleb(-PLACES)
+
+Bound = int | Decimal | float  # float only for INF
+
+
+def exact(x, rounding=ROUND_FLOOR) -> Bound:
+    """`x` as an exact bound: an int when whole, else a Decimal of at most PLACES places."""
+    if isinstance(x, float):
+        if math.isinf(x):
+            return x
+        x = Decimal(repr(x))
+    if isinstance(x, int):
+        return x
+    if x == x.to_integral_value():
+        return int(x)
+    return x.quantize(_QUANTUM, rounding=rounding) if x.as_tuple().exponent < -PLACES else x
+
+
+def as_number(x: Bound | None) -> int | float | None:
+    """A bound for JSON and CSV: an int when whole, else the float nearest its short decimal
+    (195.5, never 195.49999999999997); None for no upper bound."""
+    if x is None or x == INF:
+        return None
+    x = exact(x)
+    return x if isinstance(x, int) else float(x)
+
 
 # Floors implied by vague quantity words ("dozens" means at least two dozen).
 UNSPECIFIED_FLOORS = {
@@ -30,10 +63,12 @@ UNSPECIFIED_FLOORS = {
 
 @dataclass(frozen=True, order=True)
 class Interval:
-    low: float
-    high: float
+    low: Bound
+    high: Bound
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "low", exact(self.low, ROUND_FLOOR))
+        object.__setattr__(self, "high", exact(self.high, ROUND_CEILING))
         if self.low < 0 or self.high < self.low:
             raise ValueError(f"Not an interval of counts: [{self.low}, {self.high}]")
 
@@ -49,12 +84,16 @@ class Interval:
         return f"[{_num(self.low)}, {high}{')' if self.high == INF else ']'}"
 
 
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+def _num(x: Bound) -> str:
+    x = exact(x)
+    return str(x) if isinstance(x, int) else format(x.normalize(), "f")
 
 
 def interval(
-    qualifier: str, value: int | None, value_high: int | None = None, tolerance: float = 0.15
+    qualifier: str,
+    value: int | None,
+    value_high: int | None = None,
+    tolerance: float | Decimal | str = Decimal("0.15"),
 ) -> Interval:
     """The interval a qualified figure admits (see SPEC.md, "Figure intervals")."""
     if qualifier == "unspecified":
@@ -73,7 +112,8 @@ def interval(
         case "fewer_than":
             return Interval(0, max(0, value - 1))
         case "approximately":
-            return Interval(value * (1 - tolerance), value * (1 + tolerance))
+            t = Decimal(repr(tolerance)) if isinstance(tolerance, float) else Decimal(tolerance)
+            return Interval(value * (1 - t), value * (1 + t))
         case "range":
             if value_high is None:
                 raise ValueError("A range needs its upper end.")

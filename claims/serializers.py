@@ -8,14 +8,13 @@ queries whatever its size.
 from collections.abc import Mapping
 from datetime import date
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.reverse import reverse
 
 from api.serializers import StrictModelSerializer
-from claims import services
+from claims import intervals, services
 from claims.appearance import first_appearance
 from claims.models import (
     Attribution,
@@ -99,7 +98,7 @@ class FigureSerializer(StrictModelSerializer):
 
     @extend_schema_field(IntervalSerializer)
     def get_interval(self, figure) -> dict:
-        return {"low": figure.low, "high": figure.high}
+        return {"low": intervals.as_number(figure.low), "high": intervals.as_number(figure.high)}
 
 
 class SupersedingFigureField(serializers.PrimaryKeyRelatedField):
@@ -196,7 +195,12 @@ class AttributionSerializer(StrictModelSerializer):
         ]
         read_only_fields = CURATED_READ_ONLY
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(
+        serializers.DateField(
+            allow_null=True,
+            help_text="When it was said: the stated date, else the document's date; null if neither is known.",
+        )
+    )
     def get_date(self, attribution):
         """When it was said: the stated date, else the document's date."""
         return attribution.stated_on or attribution.document.published

@@ -56,3 +56,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+CACHE_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def env_cache(name: str) -> dict:
+    """The default cache: Redis (Django's RedisCache) when `name` holds a redis:// URL, else the
+    process's local memory. Both count atomically and need no table."""
+    url = os.environ.get(name, "").strip()
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
+    if not url.startswith(CACHE_SCHEMES):
+        raise ImproperlyConfigured(
+            f"{name} must be a Redis URL (redis://host:6379/0, rediss://..., unix://...), "
+            f"not {url!r}; leave it unset for the local-memory cache."
+        )
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_cache, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before any view: a path or query with a control character (NUL...) is a 400.
+    "api.middleware.RefuseControlCharactersMiddleware",
+    "api.middleware.JsonApiNotFoundMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,13 +145,9 @@ FIGURE_APPROXIMATE_TOLERANCE = env_float("FIGURE_APPROXIMATE_TOLERANCE", 0.15)
 if not 0 <= FIGURE_APPROXIMATE_TOLERANCE < 1:
     raise ImproperlyConfigured("FIGURE_APPROXIMATE_TOLERANCE must be at least 0 and below 1.")
 
-# Cache: the database cache is shared by every worker, so throttles and lock-outs hold across them.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "cache_table",
-    }
-}
+# Cache for the API throttles: local memory by default (one process: `runserver`, tests), Redis
+# when CACHE_URL is set, which every worker and machine then shares. Neither needs a table.
+CACHES = {"default": env_cache("CACHE_URL")}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -167,7 +166,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "api.throttling.AnonymousRateThrottle",
         "api.throttling.SignedInRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
@@ -189,18 +188,30 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Deep links put a link inside each operation's toggle button (axe: nested-interactive).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.strict_and_json_first",
+    ],
     "ENUM_NAME_OVERRIDES": {
         # Events, documents and figures share one precision choice set.
         "DatePrecisionEnum": "sources.dates.DatePrecision",
         # Two choice sets share the field name "status": the claims keep "StatusEnum".
         "StatusEnum": "claims.models.claim.Status",
         "WebhookDeliveryStatusEnum": "claims.models.webhook.DeliveryStatus",
+        # Outlets and actors both have a `kind`, with different choices: one enum each.
+        "OutletKindEnum": "sources.models.OutletKind",
+        "ActorKindEnum": "sources.models.ActorKind",
     },
 }
 # Request bodies above this size are refused (413 in the API).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# Fields in one form post: enough for an admin page with its 100 inline rows (curation.admin)
+# of about 20 fields each, and no more.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 2500)
 
-# django-axes: lock an account/IP pair out after repeated failed logins.
+# django-axes: lock an account/IP pair out after repeated failed logins. Its attempts live in its
+# own tables (created by migrate, shared by every worker), not in the cache.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

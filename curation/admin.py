@@ -191,10 +191,20 @@ def _with_version_field(fieldsets):
     return [(name, {**opts, "fields": [*opts["fields"], VERSION_FIELD]}), *rest]
 
 
+MAX_INLINE_FORMS = 100
+
+
 class VersionedInlineMixin(SafeAutocompleteMixin):
     """For inlines of curated models: each row carries its version and refuses a stale save."""
 
     form = VersionedForm
+    # The work of one save is bounded: a forged TOTAL_FORMS (2,000 cost 27 s) builds at most
+    # this many forms, and the page refuses more ("Please submit at most 100 forms").
+    max_num = MAX_INLINE_FORMS
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("absolute_max", MAX_INLINE_FORMS)
+        return super().get_formset(request, obj, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         return _with_version_field(super().get_fieldsets(request, obj))

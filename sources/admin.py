@@ -3,7 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from curation.admin import CuratedAdmin, SafeAutocompleteMixin
+from curation.admin import MAX_INLINE_FORMS, CuratedAdmin, SafeAutocompleteMixin
 from sources.models import Actor, ActorAlias, Document, Outlet
 
 
@@ -54,6 +54,12 @@ class DocumentAdmin(CuratedAdmin):
 class ActorAliasInline(admin.TabularInline):
     model = ActorAlias
     extra = 1
+    max_num = MAX_INLINE_FORMS
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("absolute_max", MAX_INLINE_FORMS)  # see curation.admin
+        return super().get_formset(request, obj, **kwargs)
+
     fields = ["name"]
 
 

@@ -4,7 +4,7 @@ Visibility: outlets, documents, actors (and events) are public reference materia
 anyone; only claims, and the attributions and figures of claims, are hidden until published.
 """
 
-from api.viewsets import CuratedViewSet, with_write_schema
+from api.viewsets import CuratedViewSet
 from sources import filters
 from sources.models import Actor, Document, Outlet
 from sources.serializers import (
@@ -17,7 +17,6 @@ from sources.serializers import (
 )
 
 
-@with_write_schema
 class OutletViewSet(CuratedViewSet):
     serializer_class = OutletSerializer
     filterset_class = filters.OutletFilter
@@ -28,7 +27,6 @@ class OutletViewSet(CuratedViewSet):
         return Outlet.objects.all()
 
 
-@with_write_schema
 class DocumentViewSet(CuratedViewSet):
     serializer_class = DocumentSerializer
     detail_serializer_class = DocumentDetailSerializer
@@ -45,7 +43,6 @@ class DocumentViewSet(CuratedViewSet):
         return queryset
 
 
-@with_write_schema
 class ActorViewSet(CuratedViewSet):
     serializer_class = ActorSerializer
     write_serializer_class = ActorWriteSerializer

@@ -9,11 +9,11 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from sources import dates
 from sources.quotes import QuoteError, find_quote
+from sources.slugs import unique_slug
 
 
 class Curated(models.Model):
@@ -90,7 +90,7 @@ class Outlet(Curated):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.name)[:200]
+            self.slug = unique_slug(self, self.name)
         super().save(*args, **kwargs)
 
 
@@ -376,7 +376,7 @@ class Actor(Curated):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.name)[:200]
+            self.slug = unique_slug(self, self.name)
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

@@ -159,7 +159,7 @@ def read(qual: str | None, low: str | None, high: str | None, vague: str | None)
         word = " ".join(vague.lower().split())
         floor = UNSPECIFIED_FLOORS.get(VAGUE.get(word, word), 1)
         bounds = interval("unspecified", floor)
-        return Count("unspecified", floor, None, bounds.low, None)
+        return Count("unspecified", floor, None, float(bounds.low), None)
     value = parse_number(low or "")
     if value is None:
         return None
@@ -174,6 +174,6 @@ def read(qual: str | None, low: str | None, high: str | None, vague: str | None)
         qualifier,
         value,
         value_high,
-        bounds.low,
-        None if bounds.high == INF else bounds.high,
+        float(bounds.low),
+        None if bounds.high == INF else float(bounds.high),
     )

@@ -205,13 +205,7 @@ def _speaker_fields(candidate) -> dict:
         actor = Actor.objects.named(written).first()
         if actor is None:
             # A named speaker the tracker does not know yet: the editor accepted it as one.
-            from django.utils.text import slugify
-
-            base = slugify(written)[:180] or "speaker"
-            slug, n = base, 2
-            while Actor.objects.filter(slug=slug).exists():
-                slug, n = f"{base}-{n}", n + 1
-            actor = Actor.objects.create(name=written[:200], slug=slug)
+            actor = Actor.objects.create(name=written[:200])  # Actor.save() derives the slug
         return {"voice": voice, "speaker": actor, "speaker_description": ""}
     return {
         "voice": Attribution.Voice.UNNAMED,

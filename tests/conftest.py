@@ -55,6 +55,10 @@ def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Lock-outs are tested on purpose where they matter; elsewhere they would leak between tests.
     settings.AXES_ENABLED = False
+    # The throttles count in the local-memory cache, which outlives a test's transaction.
+    from django.core.cache import caches
+
+    caches["default"].clear()
 
 
 @pytest.fixture(scope="module")

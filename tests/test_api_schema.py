@@ -60,6 +60,38 @@ def test_docs_page_has_no_inline_script_and_loads_local_assets(client):
     assert b"SwaggerUIBundle" in script.content
 
 
+def _component(content: dict) -> str:
+    ref = content["application/json"]["schema"]["$ref"]
+    return ref.rsplit("/", 1)[1]
+
+
+def test_each_resource_documents_its_own_write_and_read_shapes(client):
+    """POST/PUT/PATCH of every resource name that resource's write serializer as the request body
+    and its read serializer as the response (not one resource's shapes for all)."""
+
+    from config.api import router
+
+    schema = client.get("/api/v1/schema/?format=json").json()
+    for prefix, viewset, _ in router.registry:
+        write = (
+            getattr(viewset, "write_serializer_class", None) or viewset.serializer_class
+        ).__name__
+        read = (
+            getattr(viewset, "detail_serializer_class", None) or viewset.serializer_class
+        ).__name__
+        write = write.removesuffix("Serializer")
+        read = read.removesuffix("Serializer")
+        collection = schema["paths"][f"/api/v1/{prefix}/"]["post"]
+        detail = schema["paths"][f"/api/v1/{prefix}/{{id}}/"]
+        for operation, request_name, code in [
+            (collection, f"{write}Request", "201"),
+            (detail["put"], f"{write}Request", "200"),
+            (detail["patch"], f"Patched{write}Request", "200"),
+        ]:
+            assert _component(operation["requestBody"]["content"]) == request_name, prefix
+            assert _component(operation["responses"][code]["content"]) == read, prefix
+
+
 MAX_EXAMPLES = 6  # per operation: about 40 operations, well under two minutes in total
 
 
@@ -108,3 +140,43 @@ def _run(who, reviewer) -> list[str]:
         except Exception as error:  # collect every operation's failure, then report all
             failures.append(f"{operation.method.upper()} {operation.path}: {error}")
     return failures
+
+
+def test_schema_states_anonymous_reads_strict_bodies_ids_from_one_and_json_first(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    paths, components = schema["paths"], schema["components"]["schemas"]
+    assert {} in paths["/api/v1/claims/"]["get"]["security"]  # anyone may read
+    assert {} not in paths["/api/v1/claims/"]["post"]["security"]
+    assert {} not in paths["/api/v1/claims/{id}/history/"]["get"]["security"]  # staff only
+    requests = {name: c for name, c in components.items() if name.endswith("Request")}
+    assert requests and all(c["additionalProperties"] is False for c in requests.values())
+    assert components["AttributionWriteRequest"]["properties"]["document"]["minimum"] == 1
+    assert components["AttributionDetail"]["properties"]["date"]["nullable"] is True
+    listing = {p["name"]: p["schema"] for p in paths["/api/v1/claims/"]["get"]["parameters"]}
+    assert listing["page"]["minimum"] == listing["page_size"]["minimum"] == 1
+    assert listing["event"]["pattern"] == "^[^\\u0000-\\u001f\\u007f]*$"
+    for operations in paths.values():
+        for operation in operations.values():
+            for response in operation["responses"].values():
+                types = list(response.get("content", {}))
+                assert (
+                    not types or "application/json" not in types or types[0] == ("application/json")
+                )
+
+
+@pytest.mark.parametrize("value", ["true", "0", "-3", "1.5"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_a_400(client, value):
+    for resource in ("claims", "attributions"):
+        response = client.get(f"/api/v1/{resource}/?page_size={value}")
+        assert response.status_code == 400
+        assert response.json() == {"page_size": ["A whole number from 1 (at most 100)."]}
+
+
+def test_a_write_with_a_number_for_a_text_field_is_a_400(reviewer):
+    from tests.api_helpers import token_client
+
+    response = token_client(reviewer).post(
+        "/api/v1/outlets/", {"name": "Wire", "country": 12, "kind": "other"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"country": ["Expected a string."]}

@@ -318,3 +318,43 @@ def test_non_utf8_bytes_in_a_form_post_are_not_a_500(editor_client):
     )
     assert response.status_code in (200, 302, 400, 403)
     assert Figure.objects.count() == 0
+
+
+def test_a_forged_total_forms_is_refused_without_building_thousands_of_forms(editor_client):
+    claim = ClaimFactory()
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    response = _post(editor_client, url, {"attributions-TOTAL_FORMS": "2000"})
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert len(formset.forms) <= 100
+    assert "Please submit at most 100 forms." in formset.non_form_errors()
+    # (2,000 forms took 27 s; the work is now bounded by the number of forms built.)
+    claim.refresh_from_db()
+    assert claim.version == 1
+
+
+def test_import_reads_no_more_than_the_size_limit(tmp_path, db):
+    import time
+
+    from sources.importing import ImportRefused, import_path
+
+    started = time.monotonic()
+    with pytest.raises(ImportRefused, match="larger than 5 MB"):
+        import_path("/dev/zero")
+    assert time.monotonic() - started < 5
+    assert not Document.objects.exists()
+
+
+def test_suggestions_page_of_a_huge_document_says_so_quickly(client, db):
+    import time
+
+    from suggestions.admin import SUGGESTIONS_MAX_CHARS
+
+    document = DocumentFactory(text="At least 46 people were killed, officials said. " * 50_000)
+    assert len(document.text) > SUGGESTIONS_MAX_CHARS
+    client.force_login(staff_in("Editors"))
+    started = time.monotonic()
+    response = client.get(reverse("admin:sources_document_suggestions", args=[document.pk]))
+    assert response.status_code == 200
+    assert time.monotonic() - started < 10
+    assert "suggestions are made for documents of up to 100,000" in response.content.decode()

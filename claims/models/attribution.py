@@ -309,9 +309,17 @@ class Figure(Curated):
         related_name="supersedes",
         help_text="A later figure from the same origin that updates this one.",
     )
-    low = models.FloatField(editable=False, default=0)
-    high = models.FloatField(
-        null=True, blank=True, editable=False, help_text="Empty means no upper bound."
+    # Exact bounds (claims/intervals.py): "around 100" is [85, 115], not [85, 114.99999999999999].
+    low = models.DecimalField(
+        max_digits=20, decimal_places=intervals.PLACES, editable=False, default=0
+    )
+    high = models.DecimalField(
+        max_digits=20,
+        decimal_places=intervals.PLACES,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Empty means no upper bound.",
     )
 
     history = HistoricalRecords()

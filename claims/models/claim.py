@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from claims.visibility import sees_drafts
 from sources.models import Curated
+from sources.slugs import unique_slug
 
 
 class Tag(models.Model):
@@ -20,7 +20,7 @@ class Tag(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.name)[:100]
+            self.slug = unique_slug(self, self.name)
         super().save(*args, **kwargs)
 
 
@@ -161,11 +161,7 @@ class Claim(Curated):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            base = slugify(self.text)[:180] or "claim"
-            slug, n = base, 2
-            while Claim.objects.filter(slug=slug).exclude(pk=self.pk).exists():
-                slug, n = f"{base}-{n}", n + 1
-            self.slug = slug
+            self.slug = unique_slug(self, self.text)
         super().save(*args, **kwargs)
 
     @property

@@ -2,13 +2,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from claims.models.claim import Claim
 from claims.visibility import sees_drafts
 from sources import dates
 from sources.models import Curated
+from sources.slugs import unique_slug
 
 
 class EventQuerySet(models.QuerySet):
@@ -67,5 +67,5 @@ class Event(Curated):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(f"{self.name} {self.date.year if self.date else ''}")[:200]
+            self.slug = unique_slug(self, f"{self.name} {self.date.year if self.date else ''}")
         super().save(*args, **kwargs)

@@ -180,7 +180,8 @@ INVALID = [
     ("date_after", "yesterday"),
     ("date_before", "2021-13-45"),
     ("q", "x" * 201),
-    ("speaker", "a\x00b"),
+    # (A control character never reaches the filters: the edge answers 400 on page and API alike,
+    # tests/api/test_edge.py.)
     ("event", "e" * 201),
 ]
 

@@ -1,5 +1,3 @@
-import math
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,13 +28,38 @@ from claims.intervals import (
     ],
 )
 def test_interval_for_every_qualifier(qualifier, value, high, expected):
-    got = interval(qualifier, value, high)
-    assert math.isclose(got.low, expected.low) and got.high == pytest.approx(expected.high)
+    assert interval(qualifier, value, high) == expected  # exact, not approximately
 
 
 def test_approximately_uses_the_configured_tolerance():
     got = interval("approximately", 100, tolerance=0.1)
-    assert (got.low, got.high) == (pytest.approx(90), pytest.approx(110))
+    assert (got.low, got.high) == (90, 110)
+
+
+def test_around_100_includes_115():
+    around = interval("approximately", 100)
+    assert (around.low, around.high) == (85, 115)
+    assert around.overlaps(interval("exact", 115))
+    facts = [
+        FigureFact(1, 10, 1, "killed", "total", around),
+        FigureFact(2, 20, 1, "killed", "total", interval("exact", 115)),
+    ]
+    assert divergences(facts) == []
+
+
+def test_bounds_are_exact_decimals_without_float_noise():
+    from decimal import Decimal
+
+    from claims.intervals import as_number
+
+    some_170 = interval("approximately", 170)
+    assert (some_170.low, some_170.high) == (Decimal("144.5"), Decimal("195.5"))
+    assert (as_number(some_170.low), as_number(some_170.high)) == (144.5, 195.5)
+    assert str(some_170) == "[144.5, 195.5]"
+    # A tolerance needing more places than stored is rounded outwards: the interval only widens.
+    odd = interval("approximately", 3, tolerance="0.3333333")
+    assert odd.low == Decimal("2.000000") and odd.high == Decimal("4.000000")
+    assert odd.low <= 3 * (1 - Decimal("0.3333333")) and odd.high >= 3 * (1 + Decimal("0.3333333"))
 
 
 def test_range_needs_its_high_end():

@@ -44,7 +44,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, scale, regenerate, **options):
         db = connection.settings_dict
-        call_command("createcachetable", verbosity=0)
         present = corpus.already_generated()
         if regenerate or not present:
             scale = scale or DEFAULT_SCALE
