@@ -140,29 +140,6 @@ class FigureWriteSerializer(StrictModelSerializer):
     def save_instance(self, instance) -> None:
         services.save_figure(figure=instance)
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        if "superseded_by" in attrs or "attribution" in attrs:
-            figure = self.instance
-            later = attrs.get("superseded_by", figure.superseded_by if figure else None)
-            attribution = attrs.get("attribution", figure.attribution if figure else None)
-            # A published figure must not point readers at (or take its status from) a draft.
-            if (
-                later is not None
-                and attribution is not None
-                and attribution.claim.is_published
-                and not later.attribution.claim.is_published
-            ):
-                raise serializers.ValidationError(
-                    {
-                        "superseded_by": [
-                            "A figure of a published claim can only be updated by a figure of "
-                            "a published claim; publish that claim first."
-                        ]
-                    }
-                )
-        return attrs
-
 
 class AttributionSerializer(StrictModelSerializer):
     """An attribution in a list: who, where, when, which way, the quote and its offsets."""

@@ -429,6 +429,16 @@ class Figure(Curated):
                 errors["superseded_by"] = (
                     "Only a later figure from the same origin can update this one."
                 )
+            elif (
+                self.attribution_id
+                and self.attribution.claim.is_published
+                and not later.attribution.claim.is_published
+            ):
+                # A published figure must not point readers at (or take its status from) a draft.
+                errors["superseded_by"] = (
+                    "A figure of a published claim can only be updated by a figure of a "
+                    "published claim; publish that claim first."
+                )
         if errors:
             raise ValidationError(errors)
 

@@ -142,6 +142,21 @@ def test_database_refuses_low_above_high():
         Figure.objects.filter(pk=figure.pk).update(low=10, high=5)
 
 
+def test_a_published_figure_cannot_be_superseded_by_a_draft_figure():
+    document = DocumentFactory()
+    published = AttributionFactory(document=document, claim=ClaimFactory())
+    draft = AttributionFactory(document=document, claim=ClaimFactory(publication="draft"))
+    earlier = FigureFactory(attribution=published, qualifier="exact", value=10)
+    later = FigureFactory(
+        attribution=draft, event=earlier.event, measure=earlier.measure, qualifier="exact", value=12
+    )
+    earlier.superseded_by = later
+    # One rule in Figure.clean(), so the admin and the API refuse it alike.
+    with pytest.raises(ValidationError) as error:
+        earlier.full_clean()
+    assert "publish that claim first" in error.value.message_dict["superseded_by"][0]
+
+
 def test_figure_event_defaults_to_the_claims_event():
     figure = FigureFactory(event=None)
     assert figure.event == figure.attribution.claim.event
