@@ -181,10 +181,15 @@ def test_claim_page_is_readable_on_a_phone(phone, site):
 
 def test_draft_claim_shows_its_banner_to_staff_without_csp_violation(visitor, site, client):
     from django.conf import settings
+    from django.contrib.auth.models import Permission
 
     from tests.factories import UserFactory
 
+    # Drafts are for readers with the view-claim permission (claims.visibility), as editors have.
     user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="claims", codename="view_claim")
+    )
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     visitor.page.context.add_cookies(
