@@ -10,7 +10,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY="${PY:-.venv/bin/python}"
-[ -x "$PY" ] || PY=/work/main/.venv/bin/python
 BIN="$(dirname "$PY")"
 PORT="${ST_PORT:-8104}"
 EXAMPLES="${ST_EXAMPLES:-8}"
