@@ -13,6 +13,9 @@ def _query_string(parameter: dict) -> None:
     """A string in the address holds no control character, and an optional parameter may be sent
     empty (`?date_after=`), which means "not given", as the public pages' forms send it."""
     schema = parameter.get("schema", {})
+    if schema.get("type") in ("integer", "number") and _optional_query(parameter):
+        parameter["schema"] = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+        return
     if schema.get("type") != "string":
         return
     if "pattern" not in schema and "enum" not in schema and "format" not in schema:
@@ -23,6 +26,10 @@ def _query_string(parameter: dict) -> None:
         schema["enum"] = [*schema["enum"], ""]
     elif "format" in schema:
         parameter["schema"] = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
+def _optional_query(parameter: dict) -> bool:
+    return parameter.get("in") == "query" and not parameter.get("required")
 
 
 def _ids_from_one(schema: dict) -> None:

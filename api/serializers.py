@@ -111,22 +111,8 @@ def json_type_error(field, value) -> str | None:
     return None
 
 
-class StrictModelSerializer(serializers.ModelSerializer):
-    """Refuses unknown fields and validates with the model's full_clean() before saving.
-
-    A unique value another record holds is a 409 naming that record, whether it is found before
-    the write or the database refuses the write of a racing request; DRF's own unique validators
-    (a 400 without the record) are left out for that reason.
-    """
-
-    def get_fields(self):
-        fields = super().get_fields()
-        for field in fields.values():
-            field.validators = [v for v in field.validators if not isinstance(v, UniqueValidator)]
-        return fields
-
-    def get_validators(self):
-        return [v for v in super().get_validators() if not isinstance(v, UniqueTogetherValidator)]
+class StrictInputMixin:
+    """Refuses unknown fields and values of the wrong JSON type, naming each field."""
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -143,6 +129,28 @@ class StrictModelSerializer(serializers.ModelSerializer):
             if wrong:
                 raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
+
+
+class StrictSerializer(StrictInputMixin, serializers.Serializer):
+    """A request body that is not a model (an action's parameters), read strictly."""
+
+
+class StrictModelSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """Refuses unknown fields and validates with the model's full_clean() before saving.
+
+    A unique value another record holds is a 409 naming that record, whether it is found before
+    the write or the database refuses the write of a racing request; DRF's own unique validators
+    (a 400 without the record) are left out for that reason.
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.validators = [v for v in field.validators if not isinstance(v, UniqueValidator)]
+        return fields
+
+    def get_validators(self):
+        return [v for v in super().get_validators() if not isinstance(v, UniqueTogetherValidator)]
 
     def save_instance(self, instance) -> None:
         """Write the validated instance; a domain layer overrides this to call its service."""

@@ -150,7 +150,7 @@ class ApiSchema(AutoSchema):
 
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
-        if self.method in ("PUT", "PATCH", "DELETE"):
+        if self.method in ("PUT", "PATCH", "DELETE") and isinstance(self.view, ConcurrencyMixin):
             params.append(
                 OpenApiParameter(
                     "If-Match",

@@ -156,6 +156,17 @@ class ProvenanceMixin:
         return Response(json.loads(provenance.serialize(graph, provenance.JSON_LD)))
 
 
+def provenance_responses(detail) -> dict:
+    """A detail endpoint's 200 in each media type: the JSON detail, the PROV-O graph as JSON-LD
+    (an object) or Turtle (text), and the CSV row."""
+    return {
+        (200, "application/json"): detail,
+        (200, "application/ld+json"): OpenApiTypes.OBJECT,
+        (200, "text/turtle"): OpenApiTypes.STR,
+        (200, "text/csv"): OpenApiTypes.STR,
+    }
+
+
 class EventViewSet(ProvenanceMixin, CuratedViewSet):
     serializer_class = EventSerializer
     filterset_class = EventFilter
@@ -165,6 +176,7 @@ class EventViewSet(ProvenanceMixin, CuratedViewSet):
     def get_queryset(self):
         return Event.objects.visible_to(self.request.user)
 
+    @extend_schema(responses=provenance_responses(EventSerializer))
     def retrieve(self, request, *args, **kwargs):
         if self.wants_provenance():
             event = self.get_object()
@@ -413,6 +425,7 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
             return self.get_paginated_response(serializer.data)
         return Response(serializer.data)
 
+    @extend_schema(responses=provenance_responses(ClaimDetailSerializer))
     def retrieve(self, request, *args, **kwargs):
         claim = self.get_object()
         if self.wants_provenance():
@@ -700,32 +713,6 @@ class ChangesView(GenericAPIView):
     pagination_class = None
     serializer_class = ChangeSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "since",
-                OpenApiTypes.DATETIME,
-                required=True,
-                description="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z; changes after it.",
-            ),
-            OpenApiParameter(
-                "after",
-                str,
-                pattern=f"^({'|'.join(CHANGE_TYPES)}):[1-9][0-9]{{0,17}}$",
-                description="Tie-breaker from the `next` link (type:history id).",
-            ),
-            OpenApiParameter("page_size", int, description=f"At most {MAX_PAGE_SIZE}."),
-        ],
-        responses={
-            200: inline_serializer(
-                "ChangePage",
-                fields={
-                    "next": serializers.URLField(allow_null=True),
-                    "results": ChangeSerializer(many=True),
-                },
-            )
-        },
-    )
     @staticmethod
     def page_after(since, after_type, after_id, size) -> tuple[list, bool]:
         """Up to `size` history rows after the cursor, oldest first, as (date, type, history id,
@@ -755,6 +742,32 @@ class ChangesView(GenericAPIView):
         """The records of a page that anonymous readers may see."""
         return cls._visible(page, None)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATETIME,
+                required=True,
+                description="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z; changes after it.",
+            ),
+            OpenApiParameter(
+                "after",
+                str,
+                pattern=f"^({'|'.join(CHANGE_TYPES)}):[1-9][0-9]{{0,17}}$",
+                description="Tie-breaker from the `next` link (type:history id).",
+            ),
+            OpenApiParameter("page_size", int, description=f"At most {MAX_PAGE_SIZE}."),
+        ],
+        responses={
+            200: inline_serializer(
+                "ChangePage",
+                fields={
+                    "next": serializers.URLField(allow_null=True),
+                    "results": ChangeSerializer(many=True),
+                },
+            )
+        },
+    )
     def get(self, request):
         since, after_type, after_id = self._cursor(request)
         size = self._page_size(request)

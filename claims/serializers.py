@@ -13,7 +13,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.reverse import reverse
 
-from api.serializers import StrictModelSerializer
+from api.serializers import StrictInputMixin, StrictModelSerializer, StrictSerializer
 from claims import intervals, services
 from claims.appearance import first_appearance
 from claims.models import (
@@ -469,7 +469,7 @@ class ClaimWriteSerializer(StrictModelSerializer):
         return attrs
 
 
-class TransitionReasonSerializer(serializers.Serializer):
+class TransitionReasonSerializer(StrictSerializer):
     """The body of return-to-draft and unpublish."""
 
     reason = serializers.CharField(
@@ -705,7 +705,7 @@ class DocumentWriteSerializer(source_serializers.DocumentWriteSerializer):
         services.save_document(document=instance)
 
 
-class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+class WebhookSubscriptionSerializer(StrictInputMixin, serializers.ModelSerializer):
     """A webhook subscription (staff only). The secret is generated when not given."""
 
     class Meta:
