@@ -232,7 +232,7 @@ def figure_rows(figures: list[Figure], origins: dict) -> list[dict]:
                 "value_high": f.value_high,
                 "text": f.text,
                 "low": intervals.as_number(f.low),
-                "high": intervals.as_number(f.high),
+                "high": intervals.as_number(f.high, upper=True),
                 "as_of": dates.iso(f.as_of, f.as_of_precision),
                 "speaker": a.speaker.name if a.speaker_id else "",
                 "voice": a.voice,
@@ -255,7 +255,7 @@ def _estimate(est: intervals.Estimate) -> dict:
         "figures": list(est.figure_ids),
         "interval": {
             "low": intervals.as_number(est.interval.low),
-            "high": intervals.as_number(est.interval.high),
+            "high": intervals.as_number(est.interval.high, upper=True),
         },
         "rolled_up": est.rolled_up,
     }
@@ -302,7 +302,7 @@ def compare(figures: list[Figure], origins: dict) -> list[dict]:
                 "as_of": f.as_of,
                 "interval": {
                     "low": intervals.as_number(f.low),
-                    "high": intervals.as_number(f.high),
+                    "high": intervals.as_number(f.high, upper=True),
                 },
                 "superseded": f.superseded_by_id is not None,
                 "diverges": f.pk in diverging,
@@ -323,7 +323,7 @@ def compare(figures: list[Figure], origins: dict) -> list[dict]:
         if bounds:
             entry["low"] = intervals.as_number(min(low for low, _ in bounds))
             highs = [high for _, high in bounds]
-            entry["high"] = None if None in highs else intervals.as_number(max(highs))
+            entry["high"] = None if None in highs else intervals.as_number(max(highs), upper=True)
     return list(groups.values())
 
 

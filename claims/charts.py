@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from claims.intervals import INF, Interval
+from claims.intervals import INF, Interval, whole
 
 PLOT_WIDTH = 1000  # viewBox units of every strip; the strip stretches to its box
 STRIP_HEIGHT = 20
@@ -105,15 +105,6 @@ def nice_max(value: float) -> float:
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-def whole(interval: Interval) -> tuple[int, int | None]:
-    """The interval in whole people: the low end rounded up, the high end down (None if open)."""
-    # Bounds are exact (claims.intervals): no rounding slack needed.
-    low = math.ceil(interval.low)
-    if interval.high == INF:
-        return low, None
-    return low, max(low, math.floor(interval.high))
 
 
 def range_words(interval: Interval) -> str:

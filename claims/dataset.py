@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from claims import intervals
 from claims.models import Attribution, Claim, Event, Figure
 from sources import dates
 from sources.models import Actor, Document, Outlet
@@ -54,10 +55,6 @@ class Table:
     columns: list[Column]
     rows: Callable[[], Iterable]
     foreign_keys: tuple[tuple[str, str], ...] = ()  # (column, referenced table), by id
-
-
-def _whole(x: float | None) -> float | None:
-    return None if x is None else round(x, 2)
 
 
 def _ref(obj) -> int | None:
@@ -319,12 +316,17 @@ def _tables() -> list[Table]:
                     "value_high", "integer", "The high end, for a range.", lambda f: f.value_high
                 ),
                 Column("text", "string", "The figure as written.", lambda f: f.text),
-                Column("low", "number", "Lowest count the figure admits.", lambda f: _whole(f.low)),
+                Column(
+                    "low",
+                    "number",
+                    "Lowest count the figure admits.",
+                    lambda f: intervals.as_number(f.low),
+                ),
                 Column(
                     "high",
                     "number",
                     "Highest count the figure admits; empty when it has no upper bound.",
-                    lambda f: _whole(f.high),
+                    lambda f: intervals.as_number(f.high, upper=True),
                 ),
                 Column(
                     "as_of",

@@ -15,6 +15,8 @@ API and the synthetic corpus all call these functions, so they name a speaker th
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
+
 from claims import intervals, status
 from claims.models import Attribution, Claim, ClaimRelation, Figure
 from sources.models import Document, Origin
@@ -43,6 +45,7 @@ _FIGURE_FIELDS = (
     "high",
     "superseded_by_id",
     "text",
+    "qualifier",
 )
 
 
@@ -57,23 +60,23 @@ def attribution_origins(attributions: Iterable[Attribution]) -> dict[int, Origin
 
 
 def speaker_label(attribution: Attribution, origin_label: str) -> str:
-    """Who speaks, in words. Expects `speaker` selected.
+    """Who speaks, in words. Expects `speaker` and `via` selected.
 
-    “Amrullah Saleh”; “The New York Times (own voice)”; “a senior official (in RFE/RL)”;
-    “Unnamed source (in RFE/RL)”; “Unattributed (in RFE/RL)”.
+    “Amrullah Saleh”; “the Taliban, as reported by RFE/RL” (relayed through `via`); “The New
+    York Times” (its own voice: the voice is shown beside the label, never in it); “a senior
+    official cited by RFE/RL”; “an unnamed source cited by RFE/RL”; “hearsay reported by RFE/RL”.
     """
     a = attribution
     if a.speaker_id:
+        if a.via_id:
+            return f"{a.speaker.name}, as reported by {a.via.name}"
         return a.speaker.name
     if a.voice == Attribution.Voice.OWN:
-        return f"{origin_label} (own voice)"
-    if a.speaker_description:
-        who = a.speaker_description
-    elif a.voice == Attribution.Voice.HEARSAY:
-        who = "Unattributed"
-    else:
-        who = "Unnamed source"
-    return f"{who} (in {origin_label})"
+        return origin_label
+    if a.voice == Attribution.Voice.HEARSAY and not a.speaker_description:
+        return f"hearsay reported by {origin_label}"
+    who = a.speaker_description or "an unnamed source"
+    return f"{who} cited by {origin_label}"
 
 
 def source_key(attribution: Attribution, origin_key: tuple) -> tuple:
@@ -113,13 +116,6 @@ def evidence_of(attribution: Attribution, origin: Origin) -> status.Evidence:
     )
 
 
-def figures_label(attribution: Attribution, evidence: status.Evidence) -> str:
-    """Who gave a figure, in a status reason: the speaker, and the outlet that relayed it."""
-    if attribution.via_id:
-        return f"{evidence.speaker_label} via {attribution.via.name}"
-    return evidence.speaker_label
-
-
 def gather(
     claim_ids: Iterable[int], groups: dict[int, frozenset[int]] | None = None
 ) -> dict[int, tuple[list[status.Evidence], status.Figures]]:
@@ -145,10 +141,11 @@ def gather(
     for a in attributions:
         e = evidence_of(a, origins[a.pk])
         evidence[a.claim_id].append(e)
-        labels[a.claim_id][a.pk] = figures_label(a, e)
+        labels[a.claim_id][a.pk] = e.speaker_label
         claim_of[a.pk] = a.claim_id
     facts: dict[int, list[intervals.FigureFact]] = defaultdict(list)
     texts: dict[int, dict[int, str]] = defaultdict(dict)
+    tolerances: dict[int, dict[int, float]] = defaultdict(dict)
     # By attribution ids, not through a join on the claim: on a hot claim the join made the
     # planner scan every figure. In chunks: SQLite caps the parameters of one query.
     ids = list(claim_of)
@@ -162,6 +159,8 @@ def gather(
             claim_id = claim_of[f.attribution_id]
             facts[claim_id].append(f.fact())
             texts[claim_id][f.pk] = f.text
+            if f.qualifier == Figure.Qualifier.APPROXIMATELY:
+                tolerances[claim_id][f.pk] = settings.FIGURE_APPROXIMATE_TOLERANCE
     gathered = {}
     for claim_id in claim_ids:
         group = sorted(groups[claim_id])
@@ -179,6 +178,7 @@ def gather(
                 {k: v for m in group for k, v in labels[m].items()},
                 {k: v for m in group for k, v in texts[m].items()},
                 total=found.total,
+                tolerances={k: v for m in group for k, v in tolerances[m].items()},
             ),
         )
     return gathered

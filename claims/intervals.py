@@ -38,13 +38,21 @@ def exact(x, rounding=ROUND_FLOOR) -> Bound:
     return x.quantize(_QUANTUM, rounding=rounding) if x.as_tuple().exponent < -PLACES else x
 
 
-def as_number(x: Bound | None) -> int | float | None:
-    """A bound for JSON and CSV: an int when whole, else the float nearest its short decimal
-    (195.5, never 195.49999999999997); None for no upper bound."""
+def as_number(x: Bound | None, *, upper: bool = False) -> int | None:
+    """A bound in whole people, for pages, JSON and CSV: a low bound rounded up, a high bound
+    (`upper`) rounded down; None for no upper bound. Counts are whole, so an interval admits the
+    same counts either way: “some 170” is 145 to 195, never 144.5 or 195.49999999999997."""
     if x is None or x == INF:
         return None
     x = exact(x)
-    return x if isinstance(x, int) else float(x)
+    return math.floor(x) if upper else math.ceil(x)
+
+
+def whole(interval: "Interval") -> tuple[int, int | None]:
+    """The interval in whole people: the low end rounded up, the high end down (None if open)."""
+    low = as_number(interval.low)
+    high = as_number(interval.high, upper=True)
+    return low, None if high is None else max(low, high)
 
 
 # Floors implied by vague quantity words ("dozens" means at least two dozen).

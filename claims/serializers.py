@@ -98,7 +98,10 @@ class FigureSerializer(StrictModelSerializer):
 
     @extend_schema_field(IntervalSerializer)
     def get_interval(self, figure) -> dict:
-        return {"low": intervals.as_number(figure.low), "high": intervals.as_number(figure.high)}
+        return {
+            "low": intervals.as_number(figure.low),
+            "high": intervals.as_number(figure.high, upper=True),
+        }
 
 
 class SupersedingFigureField(serializers.PrimaryKeyRelatedField):

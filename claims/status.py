@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from claims.intervals import Divergence
+from claims.charts import range_words
+from claims.intervals import TOTAL, Divergence
 
 CONTESTED = "contested"
 CORROBORATED = "corroborated"
@@ -19,6 +20,8 @@ UNSUPPORTED = "unsupported"
 OWN = "own"
 SUPPORTS, REFUTES, QUESTIONS = "supports", "refutes", "questions"
 AGAINST = {REFUTES: "refuted", QUESTIONS: "questioned"}
+# How a voice reads beside the speaker; unnamed sources and hearsay say so in their label.
+VOICE_WORDS = {OWN: "in its own voice", "quoted": "quoted", "paraphrased": "paraphrased"}
 # How many diverging figure pairs a status reason names before summing up the rest.
 MAX_DIVERGENCES_SHOWN = 10
 # How many pairs per group to gather so that MAX_DIVERGENCES_SHOWN distinct lines can be named.
@@ -29,7 +32,7 @@ DIVERGENCES_GATHERED = 5 * MAX_DIVERGENCES_SHOWN
 class Evidence:
     attribution_id: int
     source_key: tuple  # who speaks: ("actor", id), or ("origin", origin key) for unnamed voices
-    speaker_label: str  # "Amrullah Saleh", "New York Times (own voice)"
+    speaker_label: str  # "Amrullah Saleh", "The New York Times" (claims.evidence.speaker_label)
     origin_key: tuple  # ("outlet", id) or ("document", id) when the publisher is unknown
     origin_label: str
     voice: str
@@ -37,8 +40,12 @@ class Evidence:
     on: date | None
 
     def describe(self) -> str:
+        """“Amrullah Saleh (quoted, 2021-08-27)”, “RFE/RL (in its own voice, undated)”."""
         when = self.on.isoformat() if self.on else "undated"
-        return f"{self.speaker_label} ({self.voice}, {when})"
+        voice = VOICE_WORDS.get(self.voice)
+        return (
+            f"{self.speaker_label} ({voice}, {when})" if voice else f"{self.speaker_label} ({when})"
+        )
 
 
 @dataclass(frozen=True)
@@ -48,17 +55,55 @@ class Figures:
     divergences: Sequence[Divergence]  # the pairs to name (the first of them, on a hot claim)
     labels: dict[int, str]  # attribution id -> who gave the figures: "United States government"
     texts: dict[int, str] = field(default_factory=dict)  # figure id -> "some 170 Afghans"
+    # figure id -> the share an approximate figure is allowed either way: 0.15 for "some 170"
+    tolerances: dict[int, float] = field(default_factory=dict)
     total: int | None = None  # every diverging pair, counted; None: len(divergences)
 
     @property
     def count(self) -> int:
         return len(self.divergences) if self.total is None else self.total
 
+    def amount(self, estimate) -> str:
+        """What one side of a divergence says, in words and whole people: “about 85 to 115
+        killed (“around 100”, allowing 15% either way)”, “at least 158 killed, counting “some 170
+        Afghans” and “13 American soldiers”, allowing 15% either way for “some 170 Afghans””."""
+        ids = estimate.figure_ids
+        written = [f"“{self.texts[i]}”" for i in ids if self.texts.get(i)]
+        hedged = [i for i in ids if i in self.tolerances]
+        about = "about " if hedged and len(ids) == 1 and not estimate.interval.open_ended else ""
+        what = estimate.measure.replace("_", " ")
+        if estimate.population != TOTAL:
+            what += f" among {estimate.population}"
+        words = f"{about}{range_words(estimate.interval)} {what}"
+        allowing = ""
+        if hedged:
+            shares = sorted({_percent(self.tolerances[i]) for i in hedged})
+            allowing = f"allowing {_and(shares)} either way"
+        if len(ids) > 1 or estimate.rolled_up:
+            words += f", counting {_and(written)}" if written else ""
+            if allowing:
+                hedged_texts = [f"“{self.texts[i]}”" for i in hedged if self.texts.get(i)]
+                words += f", {allowing}" + (f" for {_and(hedged_texts)}" if hedged_texts else "")
+            return words
+        inside = ", ".join(p for p in (_and(written), allowing) if p)
+        return f"{words} ({inside})" if inside else words
+
     def describe(self, estimate) -> str:
-        """“Who (“as written” + …) [interval]” for one side of a divergence."""
-        written = " + ".join(f"“{self.texts[i]}”" for i in estimate.figure_ids if self.texts.get(i))
+        """“Who: what they say” for one side of a divergence."""
         who = self.labels.get(estimate.attribution_id, "")
-        return f"{who} ({written}) {estimate.interval}" if written else f"{who} {estimate.interval}"
+        return f"{who}: {self.amount(estimate)}" if who else self.amount(estimate)
+
+
+def _percent(share) -> str:
+    return f"{float(share) * 100:.4g}%"
+
+
+def _and(items: list[str]) -> str:
+    """“A”, “A and B”, “A, B and C”, without repeats."""
+    items = list(dict.fromkeys(items))
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 @dataclass(frozen=True)
@@ -142,17 +187,17 @@ def derive(
             seen = 0
             for d in divergences:
                 seen += 1
-                line = (
-                    f"{d.measure} ({d.population}): "
-                    f"{figures.describe(d.a)} vs {figures.describe(d.b)}"
-                )
+                line = f"{figures.describe(d.a)}, versus {figures.describe(d.b)}"
                 shown[line] = None
                 if len(shown) == MAX_DIVERGENCES_SHOWN:
                     break
             if seen < figures.count:
                 # A hot claim can hold tens of thousands of diverging pairs: name a few.
-                shown[f"and {figures.count - seen} more diverging pairs"] = None
-            parts.append("figures diverge: " + _join(list(shown)))
+                more = figures.count - seen
+                shown[
+                    f"and {more} more pair{'s' if more > 1 else ''} of figures that cannot both be right"
+                ] = None
+            parts.append("the figures cannot all be right: " + _join(list(shown)))
         parts.extend(tension_parts)
         return CONTESTED, f"{CONTESTED}: " + "; ".join(parts)
     if not supports:
@@ -162,13 +207,14 @@ def derive(
     own = [s for s in supports if s.voice == OWN]
     origins = list(dict.fromkeys(s.origin_key for s in own))
     if len(origins) >= 2:
-        labels = _join([s.origin_label for s in own])
+        labels = _and([s.origin_label for s in own])
         return CORROBORATED, (
-            f"{CORROBORATED}: stated in their own voice by {len(origins)} independent origins "
-            f"({labels})"
+            f"{CORROBORATED}: stated as fact by {len(origins)} independent outlets ({labels})"
         )
     if own:
-        return REPORTED, f"{REPORTED}: stated in its own voice by {own[0].origin_label} only"
-    return ATTRIBUTED, f"{ATTRIBUTED}: supported only by attributed statements: " + _join(
-        [s.describe() for s in supports]
+        return REPORTED, f"{REPORTED}: stated as fact by {own[0].origin_label} only"
+    return (
+        ATTRIBUTED,
+        f"{ATTRIBUTED}: no outlet states it as fact; it rests on what others said: "
+        + _join([s.describe() for s in supports]),
     )

@@ -95,7 +95,7 @@ class Outlet(Curated):
 
 
 # A document's origin: (key, label). Key ("outlet", id), or ("document", id) when the publisher
-# is unknown; label the outlet's name, or “unknown publisher of “title””.
+# is unknown; label the outlet's name, or “the unknown publisher of “title””.
 Origin = tuple[tuple, str]
 
 
@@ -127,7 +127,10 @@ class DocumentQuerySet(models.QuerySet):
             elif root["outlet_id"]:
                 origins[pk] = (("outlet", root["outlet_id"]), root["outlet__name"])
             else:
-                origins[pk] = (("document", root["pk"]), f"unknown publisher of “{root['title']}”")
+                origins[pk] = (
+                    ("document", root["pk"]),
+                    f"the unknown publisher of “{root['title']}”",
+                )
         return origins
 
 

@@ -77,7 +77,7 @@ def test_claim_detail_by_id_and_by_slug_carries_attributions_selectors_and_figur
     assert by_id["ETag"] == f'"{toll.version}"'
     body = by_id.json()
     assert body["status"] == "contested"
-    assert body["status_reason"].startswith("contested: figures diverge")
+    assert body["status_reason"].startswith("contested: the figures cannot all be right: ")
     first = body["attributions"][0]
     assert first == {
         "id": own.pk,

@@ -6,11 +6,12 @@ import re
 
 import pytest
 
-from claims import evidence
+from claims import evidence, status
 from claims.models import Attribution, Claim
 from tests.factories import ActorFactory, AttributionFactory, DocumentFactory, OutletFactory
 
-VOICES = "|".join(Attribution.Voice.values)
+VOICES = "|".join(status.VOICE_WORDS.values())
+DATE = r"(?:\d{4}-\d\d-\d\d|undated)"
 
 
 @pytest.mark.django_db
@@ -35,21 +36,25 @@ def test_seed_claims_name_the_same_speakers_and_origins_everywhere(seeded_module
         # “label (voice, date)” the API gives; no other “(voice, date)” may remain.
         rest = reason
         for entry in entries:
-            said = f"{entry['speaker_label']} ({entry['voice']}, {entry['date'] or 'undated'})"
+            voice = status.VOICE_WORDS.get(entry["voice"])
+            when = entry["date"] or "undated"
+            said = f"{entry['speaker_label']} ({f'{voice}, ' if voice else ''}{when})"
             named += said in rest
             rest = rest.replace(said, "")
-        assert not re.search(rf"\((?:{VOICES}), (?:\d{{4}}-\d\d-\d\d|undated)\)", rest), (
+        assert not re.search(rf"\((?:(?:{VOICES}), )?{DATE}\)", rest), (
             claim.slug,
             rest,
         )
         # Origins named by the reason are origins the API gives.
         origins = {e["origin"]["label"] for e in entries}
         if claim.status == "reported":
-            only = re.search(r"stated in its own voice by (.+) only$", reason).group(1)
+            only = re.search(r"stated as fact by (.+) only$", reason).group(1)
             assert only in origins
         if claim.status == "corroborated":
-            listed = re.search(r"\((.+)\)$", reason).group(1).split("; ")
-            assert set(listed) <= origins
+            listed = re.search(r"independent outlets \((.+)\)$", reason).group(1)
+            for label in sorted(origins, key=len, reverse=True):
+                listed = listed.replace(label, "")
+            assert re.fullmatch(r"(?:, | and )*", listed), (claim.slug, listed)
     assert named >= 10  # the check above compared real speakers, not nothing
 
 
@@ -86,15 +91,15 @@ def test_unnamed_voices_are_named_with_their_origin(client):
         )
     }
     assert labels == {
-        hearsay.pk: "Unattributed (in Wire Q)",
-        unnamed.pk: "Unnamed source (in Wire Q)",
-        described.pk: "a senior official (in Wire Q)",
-        own.pk: "Wire Q (own voice)",
+        hearsay.pk: "hearsay reported by Wire Q",
+        unnamed.pk: "an unnamed source cited by Wire Q",
+        described.pk: "a senior official cited by Wire Q",
+        own.pk: "Wire Q",
         named.pk: "Amrullah Saleh",
     }
     # The search page names them the same way.
     page = html.unescape(client.get("/search/?q=killing").content.decode())
-    assert "— Unattributed (in Wire Q);" in page
+    assert "— hearsay reported by Wire Q;" in page
 
 
 @pytest.mark.django_db
@@ -111,3 +116,32 @@ def test_a_copy_and_a_relayed_attribution_take_their_origin():
     assert origins[relayed.pk][1] == "Relay Radio"
     assert origins[copied.pk] == (("outlet", original.outlet_id), "Paper of Record")
     assert copied.origin() == origins[copied.pk]
+
+
+@pytest.mark.django_db
+def test_a_relayed_speaker_reads_as_a_chain_everywhere(client):
+    """“The Taliban, as reported by Relay Radio”: on the claim page, in the API and the reason."""
+    relayed = AttributionFactory(
+        document=DocumentFactory(outlet=None, title="A copy"),
+        voice="paraphrased",
+        speaker=ActorFactory(name="the Taliban"),
+        via=OutletFactory(name="Relay Radio"),
+        stance="supports",
+        stated_on=None,
+    )
+    chain = "the Taliban, as reported by Relay Radio"
+    [labelled] = evidence.label(
+        Attribution.objects.filter(pk=relayed.pk).select_related("speaker", "via")
+    )
+    assert labelled.speaker_label == chain
+    status_, reason = evidence.derive([relayed.claim_id])[relayed.claim_id]
+    assert status_ == "attributed" and f"{chain} (paraphrased, " in reason
+
+
+@pytest.mark.django_db
+def test_the_claim_page_names_an_own_voice_once_and_an_unknown_publisher_in_words(client):
+    own = AttributionFactory(document=DocumentFactory(outlet=None, title="A copy"), voice="own")
+    page = html.unescape(client.get(own.claim.get_absolute_url()).content.decode())
+    assert "(own voice)" not in page
+    assert "a copy whose publisher is unknown" in page
+    assert "in an unknown publisher" not in page

@@ -34,11 +34,12 @@ def test_around_100_is_stored_as_85_to_115_and_does_not_diverge_from_115(anon):
     }
 
 
-def test_json_and_csv_carry_bounds_without_float_noise(anon):
+def test_json_and_csv_carry_bounds_in_whole_people_without_float_noise(anon):
     figure = FigureFactory(qualifier=Figure.Qualifier.APPROXIMATELY, value=170, text="some 170")
     body = anon.get(f"/api/v1/figures/{figure.pk}/").content.decode()
-    assert '"interval":{"low":144.5,"high":195.5}' in body
+    # Stored exactly as 144.5 to 195.5; counts are whole, so the same counts are 145 to 195.
+    assert '"interval":{"low":145,"high":195}' in body
     csv = anon.get("/api/v1/figures/?format=csv").content.decode()
     header, row = csv.splitlines()[:2]
     cells = dict(zip(header.split(","), row.split(","), strict=False))
-    assert (cells["interval.low"], cells["interval.high"]) == ("144.5", "195.5")
+    assert (cells["interval.low"], cells["interval.high"]) == ("145", "195")

@@ -180,7 +180,10 @@ def test_origin_outlet_stands_for_an_unstored_original():
 
 def test_unknown_publisher_is_its_own_origin():
     document = DocumentFactory(outlet=None, title="Untitled copy")
-    assert document.origin() == (("document", document.pk), "unknown publisher of “Untitled copy”")
+    assert document.origin() == (
+        ("document", document.pk),
+        "the unknown publisher of “Untitled copy”",
+    )
 
 
 def test_via_outlet_is_preferred_as_origin():
@@ -277,7 +280,7 @@ def test_diverging_figures_contest_a_claim_and_superseding_settles_it():
         value=160,
     )
     assert status_of(claim) == "contested"
-    assert "figures diverge" in claim.status_reason
+    assert "the figures cannot all be right" in claim.status_reason
     first.superseded_by = update
     first.full_clean()
     services.save_figure(figure=first)

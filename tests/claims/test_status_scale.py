@@ -48,5 +48,6 @@ def test_many_diverging_figures_are_summed_up_after_the_first_ten():
     labels = {i: f"report {i}" for i in range(1, 30)}
     result, reason = status.derive([], status.Figures(found, labels))
     assert result == status.CONTESTED
-    assert reason.count(" vs ") == status.MAX_DIVERGENCES_SHOWN
-    assert reason.endswith(f"and {len(found) - status.MAX_DIVERGENCES_SHOWN} more diverging pairs")
+    assert reason.count(", versus ") == status.MAX_DIVERGENCES_SHOWN
+    more = len(found) - status.MAX_DIVERGENCES_SHOWN
+    assert reason.endswith(f"and {more} more pairs of figures that cannot both be right")

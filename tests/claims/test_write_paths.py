@@ -254,7 +254,7 @@ def test_figures_through_the_api_create_update_and_delete(world, editor_api):
     assert response.status_code == 201
     status, reason = stored(world["claim"])
     assert status == "contested"
-    assert "a doctor (in Wire C) (“20 people”)" in reason
+    assert "a doctor cited by Wire C: 20 killed (“20 people”)" in reason
     figure = Figure.objects.get(pk=response.json()["id"])
     for value, diverge in ((15, False), (46, True)):  # at least 15 includes 20; at least 46 not
         response = editor_api.patch(
@@ -264,7 +264,7 @@ def test_figures_through_the_api_create_update_and_delete(world, editor_api):
             HTTP_IF_MATCH=f'"{figure.version}"',
         )
         assert response.status_code == 200
-        assert ("figures diverge" in stored(world["claim"])[1]) == diverge
+        assert ("the figures cannot all be right" in stored(world["claim"])[1]) == diverge
         figure.refresh_from_db()
     response = editor_api.delete(API + f"figures/{figure.pk}/", HTTP_IF_MATCH=f'"{figure.version}"')
     assert response.status_code == 204
@@ -287,7 +287,7 @@ def test_figures_through_the_admin_inline(world, admin_client):
     )
     assert admin_client.post(url, data).status_code == 302
     status, reason = stored(world["claim"])
-    assert status == "contested" and "figures diverge" in reason
+    assert status == "contested" and "the figures cannot all be right" in reason
 
 
 def test_through_a_document_import_and_a_suggestion_accept(world):
@@ -304,7 +304,7 @@ def test_through_a_document_import_and_a_suggestion_accept(world):
         document=document, candidate=candidate, claim=world["claim"], by=UserFactory()
     )
     status, reason = stored(world["claim"])
-    assert status == "contested" and "figures diverge" in reason
+    assert status == "contested" and "the figures cannot all be right" in reason
 
 
 def test_through_the_seed_load():

@@ -47,6 +47,13 @@ def test_document_page_shows_unknown_publisher_and_origin_of_a_copy(client, site
     assert "Asian Lite News" in body  # the origin: the original's publisher
 
 
+def test_editors_notes_on_a_document_are_shown_to_staff_only(client):
+    document = DocumentFactory(notes="Checked against seed 003 by the desk")
+    assert "seed 003" not in client.get(document.get_absolute_url()).content.decode()
+    client.force_login(UserFactory(is_staff=True))
+    assert "seed 003" in client.get(document.get_absolute_url()).content.decode()
+
+
 def test_overlapping_quotes_are_both_highlighted(client):
     document = DocumentFactory(text="Officials said the blast killed at least 46 people in Kunduz.")
     first = AttributionFactory(document=document, quote="the blast killed at least 46")
