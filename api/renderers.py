@@ -3,10 +3,14 @@
 CSV flattens each row (nested objects become `parent.child` columns, lists are joined with "; ")
 and escapes spreadsheet formulas: a cell starting with = + - @ (or a tab or carriage return) is
 prefixed with an apostrophe so a spreadsheet shows it as text instead of running it.
+
+A list asked for as CSV is not paginated: `stream_csv` writes every matching row, chunk by chunk
+(see CuratedViewSet.list), with the columns of the first chunk.
 """
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
@@ -54,16 +58,38 @@ class CSVRenderer(BaseRenderer):
             rows = data
         else:
             rows = [data]
-        flat_rows = [flatten(r) if isinstance(r, dict) else {"value": r} for r in rows]
-        columns: list[str] = []
-        for r in flat_rows:
-            columns.extend(k for k in r if k not in columns)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([escape_cell(c) for c in columns])
+        return b"".join(stream_csv([rows]))
+
+
+def _flat(rows: Iterable) -> list[dict]:
+    return [flatten(r) if isinstance(r, dict) else {"value": r} for r in rows]
+
+
+def stream_csv(chunks: Iterable[Iterable]) -> Iterator[bytes]:
+    """CSV text (UTF-8), one piece per chunk of rows: the header, from the columns of the first
+    chunk in order of appearance, then each row with formulas escaped.
+
+    Rows are serialized by one serializer, so every chunk has the first chunk's columns (a nested
+    object that is null in a whole first chunk gives one column, its name, with an empty cell).
+    """
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns: list[str] | None = None
+    for chunk in chunks:
+        flat_rows = _flat(chunk)
+        if columns is None:
+            columns = []
+            for r in flat_rows:
+                columns.extend(k for k in r if k not in columns)
+            writer.writerow([escape_cell(c) for c in columns])
         for r in flat_rows:
             writer.writerow([escape_cell(r.get(c)) for c in columns])
-        return out.getvalue().encode("utf-8")
+        yield out.getvalue().encode("utf-8")
+        out.seek(0)
+        out.truncate()
+    if columns is None:
+        writer.writerow([])
+        yield out.getvalue().encode("utf-8")
 
 
 class JSONLDRenderer(JSONRenderer):

@@ -413,9 +413,16 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
             )
         return context
 
+    def csv_rows(self, rows):
+        return self.get_serializer_class()(
+            rows, many=True, context=self._context_with_origins(rows)
+        ).data
+
     @extend_schema(parameters=[EXPAND])
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
+        if self.wants_csv():
+            return self.stream_csv(queryset)
         page = self.paginate_queryset(queryset)
         claims = list(page) if page is not None else list(queryset)
         serializer = self.get_serializer_class()(

@@ -1,9 +1,13 @@
 """One search box over claims, quotes, documents and actors.
 
 On PostgreSQL: full-text search (websearch syntax, English configuration) ranked by SearchRank, using
-GIN indexes: on stored vectors for documents and quotes, on expressions for claims and actors, plus trigram similarity on actor
-names and aliases so a misspelled name ("Amrulah Saleh") still finds its actor. On SQLite: every word
-must occur (icontains). The choice follows connection.vendor.
+GIN indexes: on stored vectors for documents and quotes, on expressions for claims and actors. On
+SQLite: every word must occur (icontains). The choice follows connection.vendor.
+
+Actors are found by name or alias (`matching_actors`), and a misspelled name ("Hakkani", "Amrulah
+Saleh") still finds its actor: trigram similarity (pg_trgm) on PostgreSQL, rapidfuzz on SQLite. The
+actors found bring their claims and quotes: a claim is found when one of its quotes is spoken by such
+an actor or its text names one (by name or alias), so `ISKP` lists the claims of and about IS-K.
 
 Results carry the matched words highlighted: the text is escaped piece by piece and the matches are
 wrapped in <mark> (sources.highlight.mark_terms).
@@ -17,10 +21,10 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVector,
     SearchVectorField,
-    TrigramSimilarity,
 )
 from django.db import connection
 from django.db.models import Exists, Expression, OuterRef, Q, QuerySet
+from rapidfuzz import fuzz, utils
 
 from claims import evidence
 from claims.models import Attribution, Claim
@@ -31,6 +35,11 @@ LIMIT = 20
 CONFIG = "english"
 MAX_QUERY = 200
 RANKED_CANDIDATES = 2000
+# rapidfuzz score (0-100) from which a name is taken for a misspelling of the query (SQLite); on
+# PostgreSQL pg_trgm's similarity threshold (0.3) plays this part.
+FUZZY_CUTOFF = 70
+# A name or alias shorter than this ("IS") is too common inside other words to find claims by.
+MIN_NAME = 3
 
 _WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
 
@@ -47,11 +56,106 @@ class Results:
     quotes: list = field(default_factory=list)
     documents: list = field(default_factory=list)
     actors: list = field(default_factory=list)
-    by_similarity: bool = False  # actors found by trigram similarity only
+    by_similarity: bool = False  # actors found by a similar spelling only
+    # How many match in all (each list shows at most LIMIT of them).
+    counts: dict = field(default_factory=dict)
 
     @property
     def total(self) -> int:
-        return len(self.claims) + len(self.quotes) + len(self.documents) + len(self.actors)
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class ActorMatch:
+    """The actors a query names: id -> the names they go by (name and aliases)."""
+
+    names: dict = field(default_factory=dict)
+    by_similarity: bool = False
+
+    @property
+    def ids(self) -> list[int]:
+        return list(self.names)
+
+
+def _fuzzy_score(query: str, name: str) -> float:
+    """How close the query is to the name, or to a run of as many of its words (0-100)."""
+    q, n = utils.default_process(query), utils.default_process(name)
+    if not q or not n:
+        return 0.0
+    width = len(q.split())
+    words = n.split()
+    windows = [" ".join(words[i : i + width]) for i in range(max(1, len(words) - width + 1))]
+    return max(fuzz.ratio(q, w) for w in [n, *windows])
+
+
+def matching_actors(query: str) -> ActorMatch:
+    """The actors whose name or an alias matches the query; when none does, those whose name or
+    an alias is spelled similarly. One query on either database.
+
+    PostgreSQL: the name or alias equals the query (Actor.objects.named) or matches it in full
+    text; else pg_trgm similarity (the % operator, served by the trigram indexes). SQLite: every
+    word occurs in the name or in one alias (any case); else rapidfuzz, FUZZY_CUTOFF.
+    """
+    query = normalised(query)
+    words = terms(query)
+    if not words:
+        return ActorMatch()
+    if connection.vendor == "postgresql":
+        sq = SearchQuery(query, search_type="websearch", config=CONFIG)
+        alias_match = ActorAlias.objects.annotate(
+            search=SearchVector("name", config=CONFIG)
+        ).filter(actor=OuterRef("pk"), search=sq)
+        by_words = (
+            Actor.objects.annotate(search=SearchVector("name", config=CONFIG))
+            .filter(Q(search=sq) | Exists(alias_match) | Q(pk__in=Actor.objects.named(query)))
+            .values("pk")
+        )
+        similar_alias = ActorAlias.objects.filter(actor=OuterRef("pk"), name__trigram_similar=query)
+        similar = Actor.objects.filter(Q(name__trigram_similar=query) | Exists(similar_alias))
+        rows = (
+            Actor.objects.filter(
+                Q(pk__in=by_words) | (Q(pk__in=similar.values("pk")) & ~Exists(by_words))
+            )
+            .annotate(exact=Exists(by_words.filter(pk=OuterRef("pk"))))
+            .values_list("pk", "name", "aliases__name", "exact")
+        )
+        names: dict[int, list[str]] = {}
+        exact = False
+        for pk, name, alias, is_exact in rows:
+            names.setdefault(pk, [name])
+            if alias:
+                names[pk].append(alias)
+            exact = exact or is_exact
+        return ActorMatch(names, by_similarity=bool(names) and not exact)
+    every: dict[int, list[str]] = {}
+    for pk, name, alias in Actor.objects.values_list("pk", "name", "aliases__name"):
+        every.setdefault(pk, [name])
+        if alias:
+            every[pk].append(alias)
+    lowered = [w.casefold() for w in words]
+    by_words = {
+        pk: names
+        for pk, names in every.items()
+        if any(all(w in n.casefold() for w in lowered) for n in names)
+    }
+    if by_words:
+        return ActorMatch(by_words)
+    similar = {
+        pk: names
+        for pk, names in every.items()
+        if max(_fuzzy_score(query, n) for n in names) >= FUZZY_CUTOFF
+    }
+    return ActorMatch(similar, by_similarity=bool(similar))
+
+
+def _names_condition(field_name: str, actors: ActorMatch) -> Q:
+    """The text of `field_name` names one of the actors (by name or alias, any case)."""
+    condition = Q(pk__in=[])
+    for names in actors.names.values():
+        for name in names:
+            if len(name) >= MIN_NAME:
+                condition |= Q(**{f"{field_name}__icontains": name})
+    return condition
 
 
 class StoredVector(Expression):
@@ -79,14 +183,16 @@ class StoredVector(Expression):
         return f"{compiler.quote_name_unless_alias(self.alias)}.search_vector", []
 
 
-def _ranked(model, query: str) -> QuerySet:
-    """Rows matching the query, best first, ranked among the first RANKED_CANDIDATES matches.
+def _ranked(model, query: str, also: Q | None = None) -> QuerySet:
+    """Rows matching the query (or the condition `also`), best first, ranked among the first
+    RANKED_CANDIDATES matches.
 
     A query matching tens of thousands of rows ("killed") would otherwise compute the rank of
     every one of them to show twenty; beyond a few thousand matches the rank order means little.
     """
     sq = SearchQuery(query, search_type="websearch", config=CONFIG)
-    matching = model.objects.alias(v=StoredVector()).filter(v=sq).order_by()
+    matching = model.objects.alias(v=StoredVector()).filter(Q(v=sq) | (also or Q(pk__in=[])))
+    matching = matching.order_by()
     pool = matching.values("pk")[:RANKED_CANDIDATES]
     return (
         model.objects.filter(pk__in=pool)
@@ -95,33 +201,16 @@ def _ranked(model, query: str) -> QuerySet:
     )
 
 
-def _postgres(query: str, claims: QuerySet) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet, bool]:
+def _postgres(query: str, claims: QuerySet, actors: ActorMatch) -> tuple[QuerySet, ...]:
     sq = SearchQuery(query, search_type="websearch", config=CONFIG)
     found_claims = (
-        matching_claims(query, claims)
+        matching_claims(query, claims, actors)
         .annotate(rank=SearchRank(CLAIM_VECTOR, sq))
         .order_by("-rank", "pk")
     )
-    quotes = _ranked(Attribution, query).filter(claim__in=claims)
+    quotes = _ranked(Attribution, query, Q(speaker__in=actors.ids)).filter(claim__in=claims)
     documents = _ranked(Document, query)
-    alias_match = ActorAlias.objects.annotate(search=SearchVector("name", config=CONFIG)).filter(
-        actor=OuterRef("pk"), search=sq
-    )
-    actors = Actor.objects.annotate(search=SearchVector("name", config=CONFIG)).filter(
-        Q(search=sq) | Exists(alias_match)
-    )
-    by_similarity = False
-    if not actors.exists():
-        # Fallback for misspelled names: trigram similarity (pg_trgm's % operator, served by the
-        # trigram indexes, threshold pg_trgm.similarity_threshold = 0.3) on the name or an alias.
-        similar_alias = ActorAlias.objects.filter(actor=OuterRef("pk"), name__trigram_similar=query)
-        actors = (
-            Actor.objects.filter(Q(name__trigram_similar=query) | Exists(similar_alias))
-            .annotate(similarity=TrigramSimilarity("name", query))
-            .order_by("-similarity", "name")
-        )
-        by_similarity = True
-    return found_claims, quotes, documents, actors, by_similarity
+    return found_claims, quotes, documents
 
 
 def _every(words: list[str], *fields: str) -> Q:
@@ -144,19 +233,23 @@ def normalised(query: str) -> str:
 CLAIM_VECTOR = SearchVector("text", config=CONFIG)
 
 
-def matching_claims(query: str, claims: QuerySet) -> QuerySet:
+def matching_claims(query: str, claims: QuerySet, actors: ActorMatch | None = None) -> QuerySet:
     """The claims among `claims` whose text, or the quote of one of their attributions, matches
-    `query`; unordered.
+    `query`, or that are attributed to or name an actor the query names; unordered.
 
     The one rule for "claims matching words": the search page's claims and the `q` parameter of
     the claim list page and of /api/v1/claims/ all use it. PostgreSQL: full text (websearch syntax,
     English stemming) on the indexed claim-text expression and the quotes' stored vectors; SQLite:
-    every word occurs in the text, or every word in one quote. No words: no claims.
+    every word occurs in the text, or every word in one quote. Either: a quote spoken by one of
+    `matching_actors(query)` (pass them when already found), or the claim text containing one of
+    their names or aliases. No words: no claims.
     """
     query = normalised(query)
     words = terms(query)
     if not words:
         return claims.none()
+    if actors is None:
+        actors = matching_actors(query)
     if connection.vendor == "postgresql":
         sq = SearchQuery(query, search_type="websearch", config=CONFIG)
         by_text = Claim.objects.alias(search=CLAIM_VECTOR).filter(search=sq)
@@ -164,22 +257,24 @@ def matching_claims(query: str, claims: QuerySet) -> QuerySet:
     else:
         by_text = Claim.objects.filter(_every(words, "text"))
         by_quote = Attribution.objects.filter(_every(words, "quote"))
-    # Two independent sub-queries, each served by its own index, rather than a join.
-    return claims.filter(Q(pk__in=by_text.values("pk")) | Q(pk__in=by_quote.values("claim_id")))
+    condition = Q(pk__in=by_text.values("pk")) | Q(pk__in=by_quote.values("claim_id"))
+    if actors.names:
+        spoken = Attribution.objects.filter(speaker__in=actors.ids)
+        condition |= Q(pk__in=spoken.values("claim_id")) | _names_condition("text", actors)
+    # Independent sub-queries, each served by its own index, rather than a join.
+    return claims.filter(condition)
 
 
-def _simple(
-    query: str, words: list[str], claims: QuerySet
-) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet, bool]:
+def _simple(query: str, words: list[str], claims: QuerySet, actors: ActorMatch):
     def every(*fields: str) -> Q:
         return _every(words, *fields)
 
-    found_claims = matching_claims(query, claims).order_by("-updated_at", "pk")
-    quotes = Attribution.objects.filter(Q(claim__in=claims) & every("quote")).order_by("pk")
+    found_claims = matching_claims(query, claims, actors).order_by("-updated_at", "pk")
+    quotes = Attribution.objects.filter(
+        Q(claim__in=claims) & (every("quote") | Q(speaker__in=actors.ids))
+    ).order_by("pk")
     documents = Document.objects.filter(every("title", "text")).order_by("-published", "pk")
-    alias_match = ActorAlias.objects.filter(Q(actor=OuterRef("pk")) & every("name"))
-    actors = Actor.objects.filter(every("name") | Exists(alias_match)).order_by("name")
-    return found_claims, quotes, documents, actors, False
+    return found_claims, quotes, documents
 
 
 def search(query: str, claims: QuerySet) -> Results:
@@ -193,23 +288,35 @@ def search(query: str, claims: QuerySet) -> Results:
     words = terms(query)
     if not words:
         return results
+    named = matching_actors(query)
+    results.by_similarity = named.by_similarity
     if connection.vendor == "postgresql":
-        found = _postgres(query, claims)
+        found_claims, quotes, documents = _postgres(query, claims, named)
     else:
-        found = _simple(query, words, claims)
-    found_claims, quotes, documents, actors, results.by_similarity = found
+        found_claims, quotes, documents = _simple(query, words, claims, named)
+    actors = Actor.objects.filter(pk__in=named.ids).order_by("name", "pk")
+    results.counts = {
+        "claims": found_claims.order_by().count(),
+        "quotes": quotes.order_by().count(),
+        "documents": documents.order_by().count(),
+        "actors": len(named.ids),
+    }
 
     pattern = term_pattern(words)
+    # In claims and quotes, the names of the actors found are marked too ("IS-K" for ISKP).
+    named_pattern = term_pattern(
+        [*words, *(n for names in named.names.values() for n in names if len(n) >= MIN_NAME)]
+    )
     results.claims = list(found_claims.select_related("event")[:LIMIT])
     for c in results.claims:
-        c.snippet = mark_terms(c.text, pattern)
+        c.snippet = mark_terms(c.text, named_pattern)
     results.quotes = evidence.label(
         quotes.select_related("claim", "speaker", "via", "document__outlet").defer(
             "document__text"
         )[:LIMIT]
     )
     for a in results.quotes:
-        a.snippet = mark_terms(a.quote, pattern, around=160)
+        a.snippet = mark_terms(a.quote, named_pattern, around=160)
     results.documents = list(documents.select_related("outlet")[:LIMIT])
     for d in results.documents:
         d.title_html = mark_terms(d.title, pattern)

@@ -92,7 +92,8 @@ def what_is_seen(reader, claim, attribution, figure, event) -> dict[str, bool]:
         in [{"type": c["type"], "id": c["id"]} for c in changes["results"]],
         "change feed (event)": {"type": "event", "id": event.pk}
         in [{"type": c["type"], "id": c["id"]} for c in changes["results"]],
-        "CSV": claim.text in api.get(API + "claims/?format=csv").content.decode(),
+        "CSV": claim.text
+        in b"".join(api.get(API + "claims/?format=csv").streaming_content).decode(),
     }
 
 

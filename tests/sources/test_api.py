@@ -175,7 +175,7 @@ def test_outlet_update_needs_if_match(editor, world):
 
 def test_csv_escapes_formula_cells(anon, db):
     factories.OutletFactory(name="+cmd|' /C calc'!A0", slug="evil", notes="@SUM(1+1)")
-    text = anon.get(URL + "outlets/?format=csv").content.decode()
+    text = b"".join(anon.get(URL + "outlets/?format=csv").streaming_content).decode()
     assert "'+cmd" in text
     assert "'@SUM" in text
 

@@ -1,0 +1,92 @@
+"""Search by an actor's alias and by a misspelled name, results counted per group, on the seed
+corpus; the same rule in the API's `q`."""
+
+import pytest
+from django.test import Client
+
+from claims.models import Attribution, Claim
+from claims.search import matching_actors, matching_claims, search
+from sources.models import Actor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(seeded_module):
+    """The seed corpus, loaded once for this module (see tests/conftest.py)."""
+
+
+def _isk_claims() -> set[int]:
+    """Claims attributed to IS-K or naming it, by name or alias: computed independently."""
+    isk = Actor.objects.get(slug="islamic-state-khorasan-province")
+    names = [isk.name, *isk.aliases.values_list("name", flat=True)]
+    spoken = set(Attribution.objects.filter(speaker=isk).values_list("claim_id", flat=True))
+    named = {c.pk for c in Claim.objects.all() if any(n.lower() in c.text.lower() for n in names)}
+    return spoken | named
+
+
+def test_an_alias_finds_the_actors_claims_and_quotes(seeded):
+    isk = Actor.objects.get(slug="islamic-state-khorasan-province")
+    results = search("ISKP", Claim.objects.all())
+    expected = _isk_claims()
+    assert len(expected) >= 15
+    assert results.counts["claims"] == len(expected)
+    assert {c.pk for c in matching_claims("ISKP", Claim.objects.all())} == expected
+    assert [a.pk for a in results.actors] == [isk.pk]
+    spoken = Attribution.objects.filter(speaker=isk)
+    assert spoken.exists()
+    assert results.counts["quotes"] >= spoken.count()
+    assert {a.pk for a in spoken} <= {a.pk for a in results.quotes} or results.counts[
+        "quotes"
+    ] > len(results.quotes)
+
+
+def test_search_page_counts_each_group_and_marks_the_actors_names(client, seeded):
+    body = client.get("/search/?q=ISKP").content.decode()
+    count = len(_isk_claims())
+    assert f"Claims ({count})" in body
+    assert "<mark>IS-K</mark>" in body
+    assert f"{count} claims," in body
+
+
+def test_a_misspelled_name_finds_the_actor_and_its_claims(client, seeded):
+    haqqani = Actor.objects.get(name="Haqqani network")
+    found = matching_actors("Hakkani")
+    assert found.by_similarity
+    assert haqqani.pk in found.ids
+    claims = set(matching_claims("Hakkani", Claim.objects.all()).values_list("pk", flat=True))
+    assert claims and claims == set(
+        matching_claims("Haqqani", Claim.objects.all()).values_list("pk", flat=True)
+    )
+    body = client.get("/search/?q=Hakkani").content.decode()
+    assert haqqani.get_absolute_url() in body
+    assert "spelled similarly" in body
+
+
+def test_a_correct_spelling_is_not_called_similar(seeded):
+    found = matching_actors("Haqqani")
+    assert not found.by_similarity
+    assert Actor.objects.get(name="Haqqani network").pk in found.ids
+
+
+def test_nonsense_finds_no_actor_and_no_claim(seeded):
+    assert not matching_actors("Zqxwv").ids
+    assert not matching_claims("Zqxwv", Claim.objects.all()).exists()
+
+
+def test_api_q_uses_the_alias_and_misspelling_rule(seeded):
+    api = Client()
+    for query in ("ISKP", "Hakkani"):
+        ids: set[int] = set()
+        url = f"/api/v1/claims/?q={query}&page_size=100"
+        while url:
+            page = api.get(url).json()
+            ids |= {row["id"] for row in page["results"]}
+            url = page["next"]
+        assert ids == set(matching_claims(query, Claim.objects.all()).values_list("pk", flat=True))
+
+
+@pytest.mark.postgres
+def test_postgres_trigram_forgives_a_misspelled_alias_and_name(seeded):
+    assert Actor.objects.get(slug="amrullah-saleh").pk in matching_actors("Amrulah Saleh").ids
+    assert Actor.objects.get(name="Haqqani network").pk in matching_actors("Hakkani").ids
