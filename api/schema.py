@@ -13,7 +13,11 @@ def _query_string(parameter: dict) -> None:
     """A string in the address holds no control character, and an optional parameter may be sent
     empty (`?date_after=`), which means "not given", as the public pages' forms send it."""
     schema = parameter.get("schema", {})
-    if schema.get("type") in ("integer", "number") and _optional_query(parameter):
+    if (
+        schema.get("type") in ("integer", "number")
+        and _optional_query(parameter)
+        and parameter.get("name") not in PAGING
+    ):
         parameter["schema"] = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
         return
     if schema.get("type") != "string":
@@ -26,6 +30,10 @@ def _query_string(parameter: dict) -> None:
         schema["enum"] = [*schema["enum"], ""]
     elif "format" in schema:
         parameter["schema"] = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
+# Paging numbers are checked strictly (a 400 names them); filters read an empty value as not given.
+PAGING = ("page", "page_size")
 
 
 def _optional_query(parameter: dict) -> bool:

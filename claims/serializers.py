@@ -715,7 +715,8 @@ class WebhookSubscriptionSerializer(StrictInputMixin, serializers.ModelSerialize
         model = WebhookSubscription
         fields = ["id", "url", "description", "secret", "active", "failure_count", "created_at"]
         read_only_fields = ["id", "failure_count", "created_at"]
-        extra_kwargs = {"secret": {"required": False, "min_length": 16}}
+        # A secret is taken as sent: trimming would change its length after the length checks.
+        extra_kwargs = {"secret": {"required": False, "min_length": 16, "trim_whitespace": False}}
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):

@@ -153,11 +153,12 @@ def test_schema_states_anonymous_reads_strict_bodies_ids_from_one_and_json_first
     assert components["AttributionWriteRequest"]["properties"]["document"]["minimum"] == 1
     assert components["AttributionDetail"]["properties"]["date"]["nullable"] is True
     listing = {p["name"]: p["schema"] for p in paths["/api/v1/claims/"]["get"]["parameters"]}
-    # An optional number in the query may also be sent empty ("not given", as forms send it).
-    for name in ("page", "page_size"):
-        number, empty = listing[name]["anyOf"]
-        assert number["minimum"] == 1
-        assert empty == {"type": "string", "maxLength": 0}
+    assert listing["page"]["minimum"] == listing["page_size"]["minimum"] == 1
+    # An optional filter number may also be sent empty ("not given", as forms send it).
+    attributions = paths["/api/v1/attributions/"]["get"]["parameters"]
+    number, empty = next(p["schema"] for p in attributions if p["name"] == "claim")["anyOf"]
+    assert number["minimum"] == 1
+    assert empty == {"type": "string", "maxLength": 0}
     assert listing["event"]["pattern"] == "^[^\\u0000-\\u001f\\u007f]*$"
     for operations in paths.values():
         for operation in operations.values():
