@@ -51,6 +51,7 @@ EDITOR_TOKEN="$(token editor)"
 REVIEWER_TOKEN="$(token reviewer)"
 
 "$BIN/gunicorn" config.wsgi --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
+    --limit-request-line 8190 \
     --worker-class gthread --error-logfile "$WORK/errors.log" \
     --access-logfile - --access-logformat '%(s)s %(m)s %(U)s %(q)s' \
     >"$WORK/access.log" 2>&1 &
