@@ -62,15 +62,16 @@ def _ref(obj) -> int | None:
 
 
 def public_claims() -> QuerySet:
-    return Claim.objects.published()
+    """The claims an anonymous reader may see (claims.visibility), as every public view."""
+    return Claim.objects.visible_to(None)
 
 
 def _tables() -> list[Table]:
     claims = public_claims()
-    attributions = Attribution.objects.filter(claim__in=claims).select_related(
+    attributions = Attribution.objects.visible_to(None).select_related(
         "speaker", "via", "document__outlet"
     )
-    figures = Figure.objects.filter(attribution__claim__in=claims)
+    figures = Figure.objects.visible_to(None)
     return [
         Table(
             "outlets",
@@ -186,6 +187,8 @@ def _tables() -> list[Table]:
                 Column("place", "string", "Where it happened.", lambda e: e.place),
                 Column("description", "string", "What happened.", lambda e: e.description),
             ],
+            # The public events, and also those a public figure counts for, so that every
+            # figures.event_id of the package resolves (a foreign key Frictionless checks).
             lambda: (
                 Event.objects.filter(
                     Q(claims__in=claims) | Q(figures__attribution__claim__in=claims)

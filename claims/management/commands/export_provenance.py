@@ -26,8 +26,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, output, format, base, **options):
-        claims = Claim.objects.published()
-        events = Event.objects.filter(pk__in=claims.values("event_id"))
+        # What an anonymous reader may see (claims.visibility): the public corpus.
+        claims = Claim.objects.visible_to(None)
+        events = Event.objects.visible_to(None)
         graph = provenance.provenance_graph(claims, base, events)
         text = provenance.serialize(graph, FORMATS[format])
         if output == "-":
