@@ -159,10 +159,8 @@ def _write(row, *, gated: bool, parent_pending: bool = False):
         row.save()
         return row
     if old["review"] == Review.PENDING_DELETION:
-        raise ValidationError(
-            f"The deletion of this {model._meta.verbose_name} waits for review; "
-            "a reviewer must approve or reject it before it can be edited."
-        )
+        # The editor's latest proposal replaces the earlier one: the deletion is withdrawn.
+        model.objects.filter(pk=row.pk).update(review=Review.APPROVED)
     copy = model.objects.filter(replaces_id=row.pk).first() or model(replaces_id=row.pk)
     _copy_values(row, copy)
     copy.review, copy.proposed_by = Review.PENDING, by

@@ -6,6 +6,8 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims import evidence, services
@@ -469,3 +471,122 @@ def test_search_and_filters_find_only_approved_evidence_for_the_public(world, cl
     assert [c["id"] for c in staff.get(API + "claims/?stance=refutes").json()["results"]] == [
         world["claim"].pk
     ]
+
+
+def propose_three(world, editor) -> dict:
+    """An edit, a new attribution and a deletion, proposed by the editor."""
+    api = token_client(editor)
+    saleh = world["saleh"]
+    api.patch(
+        API + f"attributions/{saleh.pk}/",
+        {"stance": "questions"},
+        format="json",
+        HTTP_IF_MATCH=f'"{saleh.version}"',
+    )
+    api.post(API + "attributions/", world["refutation"], format="json")
+    doctor = AttributionFactory(
+        claim=world["claim"],
+        document=world["document"],
+        voice="unnamed",
+        speaker_description="a doctor",
+        quote="20 people were killed",
+    )
+    api.delete(API + f"attributions/{doctor.pk}/", HTTP_IF_MATCH=f'"{doctor.version}"')
+    return {
+        "edit": Attribution.objects.get(replaces=saleh),
+        "new": Attribution.objects.get(quote__startswith="The Taliban"),
+        "deletion": Attribution.objects.get(pk=doctor.pk),
+    }
+
+
+def test_the_review_queue_shows_each_change_as_a_diff(world, client, editor, reviewer):
+    url = reverse("admin:claims_attribution_review")
+    client.force_login(reviewer)
+    assert "Nothing waits for review" in client.get(url).content.decode()
+    proposed = propose_three(world, editor)
+    page = client.get(url).content.decode()
+    assert world["claim"].text in page
+    assert f"Edit of attribution #{world['saleh'].pk}" in page
+    assert "<del>supports</del>" in page and "<ins>questions</ins>" in page
+    assert (
+        "New attribution" in page and "<ins>The Taliban denied any role in the attack</ins>" in page
+    )
+    assert f"Deletion of attribution #{proposed['deletion'].pk}" in page
+    assert "<del>20 people were killed</del>" in page
+    assert "Would become" in page
+    assert "proposed by ed" in page
+
+
+def test_the_review_queue_costs_the_same_queries_for_more_changes(world, client, editor, reviewer):
+    url = reverse("admin:claims_attribution_review")
+    client.force_login(reviewer)
+    token_client(editor).post(API + "attributions/", world["refutation"], format="json")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    one = queries()
+    propose_three(world, editor)
+    other = ClaimFactory(text="Another claim")
+    AttributionFactory(
+        claim=other, document=world["document"], quote="the group did it", review="pending"
+    )
+    # Session, user, permissions; the pending attributions and figures; their latest history
+    # records; the previews' evidence (a handful, whatever the number of claims); the template.
+    assert queries() == one
+    assert one < 40
+
+
+def test_the_review_queue_approves_and_rejects_in_bulk(world, client, editor, reviewer):
+    url = reverse("admin:claims_attribution_review")
+    proposed = propose_three(world, editor)
+    client.force_login(editor)
+    response = client.post(url, {"attribution": [proposed["new"].pk], "approve": "1"}, follow=True)
+    assert "needs the permission" in response.content.decode()
+    assert Attribution.objects.get(pk=proposed["new"].pk).review == "pending"
+    client.force_login(reviewer)
+    response = client.post(url, {"attribution": [proposed["new"].pk], "reject": "1"}, follow=True)
+    assert "Say why the change is rejected" in response.content.decode()
+    assert Attribution.objects.filter(pk=proposed["new"].pk).exists()
+    response = client.post(
+        url,
+        {"attribution": [proposed["edit"].pk, proposed["deletion"].pk], "approve": "1"},
+        follow=True,
+    )
+    assert "Approved 2 changes" in response.content.decode()
+    response = client.post(
+        url,
+        {"attribution": [proposed["new"].pk], "reject": "1", "reason": "Misquoted"},
+        follow=True,
+    )
+    assert "Rejected 1 change" in response.content.decode()
+    assert not Attribution.objects.pending().exists()
+    saleh = Attribution.objects.get(pk=world["saleh"].pk)
+    assert saleh.stance == "questions"
+    assert not Attribution.objects.filter(pk=proposed["deletion"].pk).exists()
+
+
+def test_the_review_queue_is_for_staff_only(client):
+    url = reverse("admin:claims_attribution_review")
+    assert client.get(url).status_code == 302  # to the admin login
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(url).status_code == 403
+
+
+def test_the_admin_changelist_action_approves_pending_rows_and_edits(
+    world, client, editor, reviewer
+):
+    proposed = propose_three(world, editor)
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("admin:claims_attribution_changelist"),
+        {"action": "approve_selected", "_selected_action": [world["saleh"].pk, proposed["new"].pk]},
+    )
+    assert response.status_code == 302
+    assert Attribution.objects.get(pk=world["saleh"].pk).stance == "questions"
+    assert Attribution.objects.get(pk=proposed["new"].pk).review == "approved"
+    assert Attribution.objects.get(pk=proposed["deletion"].pk).review == "pending_deletion"
+    page = client.get(reverse("admin:claims_claim_change", args=[world["claim"].pk])).content
+    assert b"Once pending evidence is approved" in page
