@@ -458,7 +458,11 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
         return response
 
     def read_representation(self, instance):
-        claim = self.get_queryset().prefetch_related(attributions_prefetch()).get(pk=instance.pk)
+        claim = (
+            self.get_queryset()
+            .prefetch_related(attributions_prefetch(self.request.user))
+            .get(pk=instance.pk)
+        )
         return ClaimDetailSerializer(claim, context=self._context_with_origins([claim])).data
 
     # --- publication: the transitions, each through its service ---------------------------------
