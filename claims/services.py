@@ -327,18 +327,19 @@ def _lock_rows(rows) -> list:
     return fresh
 
 
-def _approve(row, *, by, at) -> int:
-    """Apply one pending change of `row`; returns the claim id it touched."""
+def _approve(row, *, by, at) -> set[int]:
+    """Apply one pending change of `row`; returns the claim ids it touched."""
     Review = type(row).Review
-    claim_id = _claim_of(row)
+    claim_ids = {_claim_of(row)}
     if not type(row).objects.filter(pk=row.pk).exclude(review=Review.APPROVED).exists():
-        return claim_id  # decided with the row before it (figures go with their attribution)
+        return claim_ids  # decided with the row before it (figures go with their attribution)
     if row.review == Review.PENDING_DELETION:
         row._history_user, row._change_reason = by, "Deletion approved"
         row.delete()
-        return claim_id
+        return claim_ids
     if row.replaces_id is not None:
         live = type(row).objects.get(pk=row.replaces_id)
+        claim_ids.add(_claim_of(live))  # an edit may move it from another claim
         _copy_values(row, live)
         live.proposed_by_id = row.proposed_by_id
         row._history_user, row._change_reason = by, "Edit approved"
@@ -350,7 +351,7 @@ def _approve(row, *, by, at) -> int:
         for figure in row.figures.filter(review=Review.PENDING, replaces__isnull=True):
             figure.review, figure.reviewed_by, figure.reviewed_at = Review.APPROVED, by, at
             _save_with_reason(figure, by=by, reason="Approved with its attribution")
-    return claim_id
+    return claim_ids
 
 
 def _check_reviewer(rows, *, by, approving: bool) -> None:
@@ -380,7 +381,7 @@ def approve_evidence(*, items: Iterable, by) -> list[int]:
     rows = _lock_rows(items)
     _check_reviewer(rows, by=by, approving=True)
     at = timezone.now()
-    touched = {_approve(row, by=by, at=at) for row in rows}
+    touched = set().union(*(_approve(row, by=by, at=at) for row in rows))
     refresh_claims(touched)
     _public_changed(touched)
     return sorted(touched)
