@@ -70,7 +70,8 @@ class EventSerializer(StrictModelSerializer):
 
 class ReviewStateMixin:
     """Adds `review` (approved / pending / pending_deletion) for callers who see drafts; the
-    public sees approved evidence only and gets no such field."""
+    public sees approved evidence only, every row marked approved (a deletion waiting for review
+    is not announced)."""
 
     def get_fields(self):
         fields = super().get_fields()
@@ -78,9 +79,9 @@ class ReviewStateMixin:
             choices=Attribution.Review.choices,
             read_only=True,
             required=False,
-            help_text="Staff only (claims.view_claim): whether a reviewer approved this evidence, "
-            "it waits for review (pending), or its deletion does (pending_deletion). Absent for "
-            "other callers, who see approved evidence only.",
+            help_text="Whether a reviewer approved this evidence, it waits for review (pending), "
+            "or its deletion does (pending_deletion). Only callers with claims.view_claim see "
+            "pending states; everyone else sees approved evidence only, always `approved`.",
         )
         return fields
 
@@ -88,7 +89,7 @@ class ReviewStateMixin:
         data = super().to_representation(instance)
         request = self.context.get("request")
         if not sees_drafts(getattr(request, "user", None)):
-            data.pop("review", None)
+            data["review"] = Attribution.Review.APPROVED  # the public sees approved rows only
         return data
 
 
