@@ -739,7 +739,7 @@ class ReviewActionsMixin:
         request=ReviewBulkSerializer,
         responses={200: ReviewDecisionSerializer},
     )
-    @action(detail=False, methods=["post"], url_path="approve", **REVIEW_ACTION)
+    @action(detail=False, methods=["post"], url_path="approve-many", **REVIEW_ACTION)
     def approve_many(self, request):
         ids, _ = self._bulk(request)
         return self._decide(request, ids, "approved")
@@ -750,7 +750,7 @@ class ReviewActionsMixin:
         request=ReviewBulkSerializer,
         responses={200: ReviewDecisionSerializer},
     )
-    @action(detail=False, methods=["post"], url_path="reject", **REVIEW_ACTION)
+    @action(detail=False, methods=["post"], url_path="reject-many", **REVIEW_ACTION)
     def reject_many(self, request):
         ids, reason = self._bulk(request)
         return self._decide(request, ids, "rejected", reason)

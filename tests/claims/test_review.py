@@ -215,7 +215,7 @@ def test_a_rejection_changes_nothing_public_and_records_why(world, client, edito
         reviewing.post(API + f"attributions/{new.pk}/reject/", {}, format="json").status_code == 400
     )
     response = reviewing.post(
-        API + "attributions/reject/",
+        API + "attributions/reject-many/",
         {"ids": [new.pk, saleh.pk], "reason": "Not in the cited text"},
         format="json",
     )
@@ -249,7 +249,8 @@ def test_reviewing_needs_the_permission_and_a_pending_change(world, client, edit
     assert reviewing.post(API + "attributions/99999/approve/").status_code == 404
     assert reviewing.post(API + "attributions/x/approve/").status_code == 404
     assert (
-        reviewing.post(API + "attributions/approve/", {"ids": []}, format="json").status_code == 400
+        reviewing.post(API + "attributions/approve-many/", {"ids": []}, format="json").status_code
+        == 400
     )
     assert new.review == "pending"
 
