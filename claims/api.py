@@ -34,12 +34,13 @@ from api.serializers import field_errors
 from api.viewsets import (
     MAX_PAGE_SIZE,
     ApiSchema,
+    Conflict,
     CuratedViewSet,
     IdCursorPagination,
     PagePagination,
 )
 from claims import intervals, provenance, services
-from claims.evidence import attribution_origins, speaker_label
+from claims.evidence import attribution_origins, previews, speaker_label
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
 from claims.models import (
     Attribution,
@@ -63,6 +64,9 @@ from claims.serializers import (
     FigureSerializer,
     FigureWriteSerializer,
     HistoryEntrySerializer,
+    ReviewBulkSerializer,
+    ReviewDecisionSerializer,
+    ReviewRejectSerializer,
     StancesSerializer,
     TransitionReasonSerializer,
     WebhookDeliverySerializer,
@@ -95,15 +99,21 @@ def expanded(request, allowed: set[str]) -> set[str]:
     return wanted
 
 
-def figures_prefetch() -> Prefetch:
-    return Prefetch("figures", queryset=Figure.objects.select_related("event").order_by("pk"))
+def figures_prefetch(user) -> Prefetch:
+    """An attribution's figures, those `user` sees (the public: approved ones)."""
+    return Prefetch(
+        "figures",
+        queryset=Figure.objects.reviewed_for(user).select_related("event").order_by("pk"),
+    )
 
 
-def attributions_prefetch() -> Prefetch:
+def attributions_prefetch(user) -> Prefetch:
+    """A claim's attributions with their figures, those `user` sees (the public: approved)."""
     return Prefetch(
         "attributions",
-        queryset=Attribution.objects.select_related("claim", "speaker", "via", "document__outlet")
-        .prefetch_related(figures_prefetch())
+        queryset=Attribution.objects.reviewed_for(user)
+        .select_related("claim", "speaker", "via", "document__outlet")
+        .prefetch_related(figures_prefetch(user))
         .order_by("document_id", "quote_start"),
     )
 
@@ -150,7 +160,9 @@ class ProvenanceMixin:
         return isinstance(renderer, (JSONLDRenderer, TurtleRenderer))
 
     def provenance_response(self, claims, events=()) -> Response:
-        graph = provenance.provenance_graph(claims, self.request.build_absolute_uri("/"), events)
+        graph = provenance.provenance_graph(
+            claims, self.request.build_absolute_uri("/"), events, user=self.request.user
+        )
         if isinstance(self.request.accepted_renderer, TurtleRenderer):
             return Response(provenance.serialize(graph, provenance.TURTLE))
         return Response(json.loads(provenance.serialize(graph, provenance.JSON_LD)))
@@ -371,7 +383,8 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
 
     def get_queryset(self):
         count = (
-            Attribution.objects.filter(claim=OuterRef("pk"))
+            Attribution.objects.reviewed_for(self.request.user)
+            .filter(claim=OuterRef("pk"))
             .order_by()
             .values("claim")
             .annotate(n=Count("pk"))
@@ -386,7 +399,7 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
         if self.action == "retrieve" or (
             self.action == "list" and "attributions" in expanded(self.request, {"attributions"})
         ):
-            queryset = queryset.prefetch_related(attributions_prefetch())
+            queryset = queryset.prefetch_related(attributions_prefetch(self.request.user))
         return queryset
 
     def get_serializer_class(self):
@@ -406,6 +419,8 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
         detailed = [
             c.pk for c in claims if "attributions" in getattr(c, "_prefetched_objects_cache", {})
         ]
+        if detailed and sees_drafts(self.request.user):
+            context["previews"] = previews([c for c in claims if c.pk in set(detailed)])
         if detailed:
             # Relations of every claim shown in detail, in one query.
             context["relations"] = ClaimRelation.objects.seen_from(
@@ -443,7 +458,11 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
         return response
 
     def read_representation(self, instance):
-        claim = self.get_queryset().prefetch_related(attributions_prefetch()).get(pk=instance.pk)
+        claim = (
+            self.get_queryset()
+            .prefetch_related(attributions_prefetch(self.request.user))
+            .get(pk=instance.pk)
+        )
         return ClaimDetailSerializer(claim, context=self._context_with_origins([claim])).data
 
     # --- publication: the transitions, each through its service ---------------------------------
@@ -539,9 +558,9 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
     def stances(self, request, pk=None):
         claim = self.get_object()
         attributions = list(
-            claim.attributions.select_related("speaker", "via", "document__outlet").order_by(
-                "document_id", "quote_start"
-            )
+            claim.attributions.reviewed_for(request.user)
+            .select_related("speaker", "via", "document__outlet")
+            .order_by("document_id", "quote_start")
         )
         origins = attribution_origins(attributions)
         split = {stance: [] for stance in Attribution.Stance.values}
@@ -577,7 +596,9 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
             .prefetch_related(
                 Prefetch(
                     "attributions",
-                    Attribution.objects.select_related("document__outlet", "via", "speaker"),
+                    Attribution.objects.reviewed_for(request.user).select_related(
+                        "document__outlet", "via", "speaker"
+                    ),
                 )
             )
             .get()
@@ -630,7 +651,112 @@ class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
         return Response(HistoryEntrySerializer(entries, many=True).data)
 
 
-class AttributionViewSet(CuratedViewSet):
+REVIEW_ACTION = {
+    "filter_backends": [],
+    "pagination_class": None,
+    "permission_classes": [permissions.IsAuthenticated],
+}
+
+
+def _review_description(kind: str, verb: str) -> str:
+    return (
+        f"{verb.capitalize()} a pending change to {kind} (a new one, an edit or a deletion) on a "
+        "published claim. Reviewers only (claims.publish_claim): 403 otherwise, and for "
+        "approving a change you proposed yourself unless REVIEW_ALLOW_SELF_APPROVAL; 404 when "
+        "you cannot see it; 409 when it is not pending."
+        + (" A reason is required (400 without one)." if verb == "reject" else "")
+    )
+
+
+class ReviewActionsMixin:
+    """approve / reject actions on pending evidence (claims.services.approve_evidence and
+    reject_evidence), one row by id or several at once."""
+
+    def _rows(self, ids: list[int]) -> list:
+        model = self.get_queryset().model
+        user = self.request.user
+        # Staff see every row, pending copies of edits included (the review queue lists them).
+        queryset = model.objects.all() if sees_drafts(user) else model.objects.visible_to(user)
+        rows = list(queryset.filter(pk__in=ids))
+        if len(rows) != len(set(ids)):
+            raise Http404("No such pending evidence.")
+        return rows
+
+    def _decide(self, request, ids: list[int], decision: str, reason: str = ""):
+        rows = self._rows(ids)
+        try:
+            if decision == "approved":
+                touched = services.approve_evidence(items=rows, by=request.user)
+            else:
+                touched = services.reject_evidence(items=rows, by=request.user, reason=reason)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error) or None) from None
+        except DjangoValidationError as error:
+            if hasattr(error, "error_dict") and "reason" in error.error_dict:
+                raise ValidationError(field_errors(error)) from None
+            raise Conflict(" ".join(error.messages)) from None
+        return Response({"decision": decision, "claims": touched})
+
+    def _reason(self, request) -> str:
+        body = ReviewRejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data["reason"]
+
+    def _bulk(self, request) -> tuple[list[int], str]:
+        body = ReviewBulkSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data["ids"], body.validated_data.get("reason", "")
+
+    def _pk(self) -> int:
+        value = self.kwargs.get("pk", "")
+        if not is_id(value):
+            raise Http404
+        return int(value)
+
+    @extend_schema(
+        summary="Approve a pending change",
+        description=_review_description("this row", "approve"),
+        request=None,
+        responses={200: ReviewDecisionSerializer},
+    )
+    @action(detail=True, methods=["post"], **REVIEW_ACTION)
+    def approve(self, request, pk=None):
+        return self._decide(request, [self._pk()], "approved")
+
+    @extend_schema(
+        summary="Reject a pending change",
+        description=_review_description("this row", "reject"),
+        request=ReviewRejectSerializer,
+        responses={200: ReviewDecisionSerializer},
+    )
+    @action(detail=True, methods=["post"], **REVIEW_ACTION)
+    def reject(self, request, pk=None):
+        return self._decide(request, [self._pk()], "rejected", self._reason(request))
+
+    @extend_schema(
+        summary="Approve several pending changes",
+        description=_review_description("these rows (`ids`)", "approve"),
+        request=ReviewBulkSerializer,
+        responses={200: ReviewDecisionSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="approve-many", **REVIEW_ACTION)
+    def approve_many(self, request):
+        ids, _ = self._bulk(request)
+        return self._decide(request, ids, "approved")
+
+    @extend_schema(
+        summary="Reject several pending changes",
+        description=_review_description("these rows (`ids`)", "reject"),
+        request=ReviewBulkSerializer,
+        responses={200: ReviewDecisionSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="reject-many", **REVIEW_ACTION)
+    def reject_many(self, request):
+        ids, reason = self._bulk(request)
+        return self._decide(request, ids, "rejected", reason)
+
+
+class AttributionViewSet(ReviewActionsMixin, CuratedViewSet):
     expandable = ("figures",)
     serializer_class = AttributionSerializer
     detail_serializer_class = AttributionDetailSerializer
@@ -646,7 +772,7 @@ class AttributionViewSet(CuratedViewSet):
             "claim", "speaker", "via", "document__outlet"
         )
         if self.action == "retrieve" or "figures" in expanded(self.request, {"figures"}):
-            queryset = queryset.prefetch_related(figures_prefetch())
+            queryset = queryset.prefetch_related(figures_prefetch(self.request.user))
         return queryset
 
     def get_serializer_class(self):
@@ -676,7 +802,7 @@ class AttributionViewSet(CuratedViewSet):
         return super().list(request, *args, **kwargs)
 
 
-class FigureViewSet(CuratedViewSet):
+class FigureViewSet(ReviewActionsMixin, CuratedViewSet):
     serializer_class = FigureSerializer
     write_serializer_class = FigureWriteSerializer
     filterset_class = FigureFilter

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from claims import charts, evidence, intervals
 from claims.evidence import attribution_origins, speaker_label
@@ -116,12 +116,18 @@ FIGURES_PER_PAGE = 100
 ORDER = ("measure", "population", "low", "pk")
 
 
-def event_figures(event: Event, claims) -> QuerySet:
-    return Figure.objects.filter(event=event, attribution__claim__in=claims).order_by(*ORDER)
+def event_figures(event: Event, claims, user) -> QuerySet:
+    """The event's figures on `claims` (those `user` may see) that `user` sees."""
+    return (
+        Figure.objects.reviewed_for(user)
+        .filter(event=event, attribution__claim__in=claims)
+        .order_by(*ORDER)
+    )
 
 
-def claim_figures(claim: Claim) -> QuerySet:
-    return Figure.objects.filter(attribution__claim=claim).order_by(*ORDER)
+def claim_figures(claim: Claim, user) -> QuerySet:
+    """The claim's figures that `user` sees (the public: approved ones)."""
+    return Figure.objects.reviewed_for(user).filter(attribution__claim=claim).order_by(*ORDER)
 
 
 def _facts(figures: QuerySet) -> list[intervals.FigureFact]:
@@ -178,13 +184,15 @@ def _timeline(rows: list[FigureRow]) -> list[TimelineDay]:
     return list(days.values())
 
 
-def compare_event(event: Event, claims, page: int | str | None = 1) -> EventComparison:
+def compare_event(
+    event: Event, claims, page: int | str | None = 1, *, user=None
+) -> EventComparison:
     """Group the event's figures by measure and population, chart them, and find divergences.
 
     Divergences are found among every figure; the groups, charts and timeline show one page of
     FIGURES_PER_PAGE figures, in (measure, population, low) order.
     """
-    return compare_figures(event_figures(event, claims), page)
+    return compare_figures(event_figures(event, claims, user), page)
 
 
 def compare_figures(queryset: QuerySet, page: int | str | None = 1) -> EventComparison:
@@ -329,11 +337,13 @@ class StanceColumn:
         return sum(len(g.attributions) for g in self.groups)
 
 
-def claim_attributions(claim: Claim) -> list[Attribution]:
-    """The claim's attributions with speaker, via, document and outlet joined, oldest first."""
+def claim_attributions(claim: Claim, user) -> list[Attribution]:
+    """The claim's attributions that `user` sees (the public: approved ones) with speaker, via,
+    document, outlet and their figures, oldest first."""
     return list(
-        claim.attributions.select_related("speaker", "via", "document__outlet")
-        .prefetch_related("figures")
+        claim.attributions.reviewed_for(user)
+        .select_related("speaker", "via", "document__outlet")
+        .prefetch_related(Prefetch("figures", Figure.objects.reviewed_for(user)))
         .order_by("stated_on", "document__published", "pk")
     )
 

@@ -116,23 +116,44 @@ def evidence_of(attribution: Attribution, origin: Origin) -> status.Evidence:
     )
 
 
+def _reviewed(queryset, proposed: bool):
+    """The evidence rows the status reads: the live (approved) ones, or with `proposed` the rows
+    as they would be if every pending change were approved (claims.models.review)."""
+    return queryset.proposed() if proposed else queryset.live()
+
+
+def _as_replaced(rows: list) -> list:
+    """Give each pending copy of an edit the id of the live row it replaces (in memory only), so
+    a preview names it, and attaches its figures, as the approved row would be."""
+    for row in rows:
+        if row.replaces_id:
+            row.pk = row.replaces_id
+    return rows
+
+
 def gather(
-    claim_ids: Iterable[int], groups: dict[int, frozenset[int]] | None = None
+    claim_ids: Iterable[int],
+    groups: dict[int, frozenset[int]] | None = None,
+    *,
+    proposed: bool = False,
 ) -> dict[int, tuple[list[status.Evidence], status.Figures]]:
     """Everything the status rules read about each claim, for many claims at once.
 
     `groups` maps a claim to the claims whose evidence counts for it (its same_as group, see
-    claims.relations); by default a claim reads its own. Three queries plus one per level of
-    copying, however many claims are asked for.
+    claims.relations); by default a claim reads its own. Reads approved evidence only, or with
+    `proposed` the evidence as it would be once every pending change is approved (the staff
+    preview). Three queries plus one per level of copying, however many claims are asked for.
     """
     claim_ids = set(claim_ids)
     groups = {pk: (groups or {}).get(pk, frozenset({pk})) for pk in claim_ids}
     members = set().union(*groups.values()) if groups else set()
-    attributions = list(
-        Attribution.objects.filter(claim_id__in=members)
-        .select_related("speaker", "via", "document")
-        .only(*_ATTRIBUTION_FIELDS)
-        .order_by("pk")
+    attributions = _as_replaced(
+        list(
+            _reviewed(Attribution.objects.filter(claim_id__in=members), proposed)
+            .select_related("speaker", "via", "document")
+            .only(*_ATTRIBUTION_FIELDS, "replaces_id")
+            .order_by("pk")
+        )
     )
     origins = attribution_origins(attributions)
     evidence: dict[int, list[status.Evidence]] = {pk: [] for pk in members}
@@ -150,10 +171,14 @@ def gather(
     # planner scan every figure. In chunks: SQLite caps the parameters of one query.
     ids = list(claim_of)
     for start in range(0, len(ids), 5000):
-        figures = (
-            Figure.objects.filter(attribution_id__in=ids[start : start + 5000])
-            .order_by()
-            .only(*_FIGURE_FIELDS)
+        figures = _as_replaced(
+            list(
+                _reviewed(
+                    Figure.objects.filter(attribution_id__in=ids[start : start + 5000]), proposed
+                )
+                .order_by()
+                .only(*_FIGURE_FIELDS, "replaces_id")
+            )
         )
         for f in figures:
             claim_id = claim_of[f.attribution_id]
@@ -184,23 +209,25 @@ def gather(
     return gathered
 
 
-def evidence_for(claim) -> tuple[list[status.Evidence], status.Figures]:
-    """Everything the status rules read about one claim (with its same_as group's evidence)."""
+def evidence_for(claim, *, proposed: bool = False) -> tuple[list[status.Evidence], status.Figures]:
+    """Everything the status rules read about one claim (with its same_as group's evidence):
+    approved evidence, or with `proposed` as it would be once every pending change is approved."""
     groups = ClaimRelation.objects.same_as_groups([claim.pk])
-    return gather([claim.pk], groups)[claim.pk]
+    return gather([claim.pk], groups, proposed=proposed)[claim.pk]
 
 
-def derive(claim_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """(status, reason) of each claim, derived from its stored evidence, the evidence of its
+def derive(claim_ids: Iterable[int], *, proposed: bool = False) -> dict[int, tuple[str, str]]:
+    """(status, reason) of each claim, derived from its approved evidence, the evidence of its
     same_as group, and the claims it contradicts (claims.relations): a handful of queries when no
-    claim is related, however many claims are asked for."""
+    claim is related, however many claims are asked for. With `proposed`, from the evidence as it
+    would be once every pending change is approved: the staff preview, by the same rules."""
     claim_ids = set(claim_ids)
     groups = ClaimRelation.objects.same_as_groups(claim_ids)
     opposed = ClaimRelation.objects.contradicting_each(groups)
     others = set().union(*opposed.values()) if opposed else set()
     if others - groups.keys():
         groups.update(ClaimRelation.objects.same_as_groups(others - groups.keys()))
-    gathered = gather(claim_ids | others, groups)
+    gathered = gather(claim_ids | others, groups, proposed=proposed)
     texts = dict(Claim.objects.filter(pk__in=others).values_list("pk", "text")) if others else {}
     return {
         pk: status.derive(
@@ -209,3 +236,14 @@ def derive(claim_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
         )
         for pk in claim_ids
     }
+
+
+def previews(claims: Iterable[Claim]) -> dict[int, tuple[str, str]]:
+    """(status, reason) each claim would have if every pending change to its evidence (or its
+    same_as group's) were approved, for the claims where that differs from the stored status:
+    the staff preview, by the same rules as the stored status. A handful of queries."""
+    claims = list(claims)
+    if not claims:
+        return {}
+    would = derive([c.pk for c in claims], proposed=True)
+    return {c.pk: would[c.pk] for c in claims if would[c.pk] != (c.status, c.status_reason)}

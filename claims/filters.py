@@ -114,8 +114,9 @@ def attribution_condition(data: dict, *, dates: bool = True) -> Q | None:
     return condition if used else None
 
 
-def _claims_with(condition: Q):
-    return Attribution.objects.filter(condition).values("claim_id")
+def _claims_with(condition: Q, user):
+    """Ids of claims with an attribution matching `condition` among those `user` sees."""
+    return Attribution.objects.reviewed_for(user).filter(condition).values("claim_id")
 
 
 def _text(label: str, help_text: str = "", max_length: int = MAX_TEXT, **kwargs) -> df.CharFilter:
@@ -208,7 +209,9 @@ class EventFilter(df.FilterSet):
             used = True
         condition = attribution_condition(data, dates=False)
         if condition is not None:
-            claims = claims.filter(pk__in=_claims_with(condition))
+            claims = claims.filter(
+                pk__in=_claims_with(condition, getattr(self.request, "user", None))
+            )
             used = True
         if used:
             queryset = queryset.filter(pk__in=claims.values("event_id"))
@@ -259,11 +262,13 @@ class ClaimFilter(df.FilterSet):
         queryset = super().filter_queryset(queryset)
         condition = attribution_condition(self.form.cleaned_data)
         if condition is not None:
-            queryset = queryset.filter(pk__in=_claims_with(condition))
+            queryset = queryset.filter(
+                pk__in=_claims_with(condition, getattr(self.request, "user", None))
+            )
         return queryset
 
     def search(self, queryset, name, value):
-        return matching_claims(value, queryset)
+        return matching_claims(value, queryset, user=getattr(self.request, "user", None))
 
 
 class AttributionFilter(df.FilterSet):
@@ -293,10 +298,13 @@ class AttributionFilter(df.FilterSet):
         return queryset.filter(**{key: value})
 
     def filter_measure(self, queryset, name, value):
-        return queryset.filter(pk__in=Figure.objects.filter(measure=value).values("attribution"))
+        return queryset.filter(pk__in=self._figures().filter(measure=value).values("attribution"))
 
     def filter_qualifier(self, queryset, name, value):
-        return queryset.filter(pk__in=Figure.objects.filter(qualifier=value).values("attribution"))
+        return queryset.filter(pk__in=self._figures().filter(qualifier=value).values("attribution"))
+
+    def _figures(self):
+        return Figure.objects.reviewed_for(getattr(self.request, "user", None))
 
     def filter_speaker(self, queryset, name, value):
         return queryset.filter(speaker__in=speaker_ids(value))

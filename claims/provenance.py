@@ -244,15 +244,19 @@ class _Builder:
         return node
 
 
-def provenance_graph(claims, base: str, events=()) -> Graph:
-    """The PROV-O / Web Annotation graph of these claims (a queryset of visible claims), and of
-    `events` (their names and dates). A fixed number of queries, plus one per level of copying."""
+def provenance_graph(claims, base: str, events=(), user=None) -> Graph:
+    """The PROV-O / Web Annotation graph of these claims (a queryset of claims `user` may see),
+    with the evidence `user` sees (the public: approved), and of `events` (their names and
+    dates). A fixed number of queries, plus one per level of copying."""
     b = _Builder(base)
     for event in events:
         b.event(event)
-    figures = Prefetch("figures", Figure.objects.select_related("event").order_by("pk"))
+    figures = Prefetch(
+        "figures", Figure.objects.reviewed_for(user).select_related("event").order_by("pk")
+    )
     attributions = list(
-        Attribution.objects.filter(claim__in=claims)
+        Attribution.objects.reviewed_for(user)
+        .filter(claim__in=claims)
         .select_related("claim__event", "speaker__affiliation", "via")
         .prefetch_related(figures)
         .order_by("claim_id", "document_id", "quote_start")

@@ -201,14 +201,18 @@ def _ranked(model, query: str, also: Q | None = None) -> QuerySet:
     )
 
 
-def _postgres(query: str, claims: QuerySet, actors: ActorMatch) -> tuple[QuerySet, ...]:
+def _postgres(query: str, claims: QuerySet, actors: ActorMatch, user) -> tuple[QuerySet, ...]:
     sq = SearchQuery(query, search_type="websearch", config=CONFIG)
     found_claims = (
-        matching_claims(query, claims, actors)
+        matching_claims(query, claims, actors, user=user)
         .annotate(rank=SearchRank(CLAIM_VECTOR, sq))
         .order_by("-rank", "pk")
     )
-    quotes = _ranked(Attribution, query, Q(speaker__in=actors.ids)).filter(claim__in=claims)
+    quotes = (
+        _ranked(Attribution, query, Q(speaker__in=actors.ids))
+        .filter(claim__in=claims)
+        .filter(pk__in=Attribution.objects.reviewed_for(user).values("pk"))
+    )
     documents = _ranked(Document, query)
     return found_claims, quotes, documents
 
@@ -233,7 +237,9 @@ def normalised(query: str) -> str:
 CLAIM_VECTOR = SearchVector("text", config=CONFIG)
 
 
-def matching_claims(query: str, claims: QuerySet, actors: ActorMatch | None = None) -> QuerySet:
+def matching_claims(
+    query: str, claims: QuerySet, actors: ActorMatch | None = None, *, user=None
+) -> QuerySet:
     """The claims among `claims` whose text, or the quote of one of their attributions, matches
     `query`, or that are attributed to or name an actor the query names; unordered.
 
@@ -253,34 +259,37 @@ def matching_claims(query: str, claims: QuerySet, actors: ActorMatch | None = No
     if connection.vendor == "postgresql":
         sq = SearchQuery(query, search_type="websearch", config=CONFIG)
         by_text = Claim.objects.alias(search=CLAIM_VECTOR).filter(search=sq)
-        by_quote = Attribution.objects.alias(v=StoredVector()).filter(v=sq)
+        by_quote = Attribution.objects.reviewed_for(user).alias(v=StoredVector()).filter(v=sq)
     else:
         by_text = Claim.objects.filter(_every(words, "text"))
-        by_quote = Attribution.objects.filter(_every(words, "quote"))
+        by_quote = Attribution.objects.reviewed_for(user).filter(_every(words, "quote"))
     condition = Q(pk__in=by_text.values("pk")) | Q(pk__in=by_quote.values("claim_id"))
     if actors.names:
-        spoken = Attribution.objects.filter(speaker__in=actors.ids)
+        spoken = Attribution.objects.reviewed_for(user).filter(speaker__in=actors.ids)
         condition |= Q(pk__in=spoken.values("claim_id")) | _names_condition("text", actors)
     # Independent sub-queries, each served by its own index, rather than a join.
     return claims.filter(condition)
 
 
-def _simple(query: str, words: list[str], claims: QuerySet, actors: ActorMatch):
+def _simple(query: str, words: list[str], claims: QuerySet, actors: ActorMatch, user):
     def every(*fields: str) -> Q:
         return _every(words, *fields)
 
-    found_claims = matching_claims(query, claims, actors).order_by("-updated_at", "pk")
-    quotes = Attribution.objects.filter(
-        Q(claim__in=claims) & (every("quote") | Q(speaker__in=actors.ids))
-    ).order_by("pk")
+    found_claims = matching_claims(query, claims, actors, user=user).order_by("-updated_at", "pk")
+    quotes = (
+        Attribution.objects.reviewed_for(user)
+        .filter(Q(claim__in=claims) & (every("quote") | Q(speaker__in=actors.ids)))
+        .order_by("pk")
+    )
     documents = Document.objects.filter(every("title", "text")).order_by("-published", "pk")
     return found_claims, quotes, documents
 
 
-def search(query: str, claims: QuerySet) -> Results:
+def search(query: str, claims: QuerySet, user=None) -> Results:
     """Search the claims the reader may see (`claims`), their quotes, documents and actors.
 
-    Quotes are searched only among attributions of those claims. Each list holds at most LIMIT
+    Quotes are searched only among attributions of those claims that `user` sees (the public:
+    approved ones). Each list holds at most LIMIT
     results with `snippet` (safe HTML, matches marked) set on each.
     """
     query = normalised(query)
@@ -291,9 +300,9 @@ def search(query: str, claims: QuerySet) -> Results:
     named = matching_actors(query)
     results.by_similarity = named.by_similarity
     if connection.vendor == "postgresql":
-        found_claims, quotes, documents = _postgres(query, claims, named)
+        found_claims, quotes, documents = _postgres(query, claims, named, user)
     else:
-        found_claims, quotes, documents = _simple(query, words, claims, named)
+        found_claims, quotes, documents = _simple(query, words, claims, named, user)
     actors = Actor.objects.filter(pk__in=named.ids).order_by("name", "pk")
     results.counts = {
         "claims": found_claims.order_by().count(),

@@ -146,7 +146,13 @@ class _Loader:
         self.load_actors(data.get("actors") or [])
         self.load_documents(data.get("documents") or [])
         self.load_events(data.get("events") or [])
+        # Claims the load publishes now come with their evidence approved, as the publish
+        # transition approves a claim's evidence; changes to claims published before wait for
+        # a reviewer like any editor's change (claims.services, review of evidence).
+        published_before = set(Claim.objects.published().values_list("pk", flat=True))
         self.load_claims(data.get("claims") or [])
+        loaded = set(Claim.objects.published().values_list("pk", flat=True)) - published_before
+        services.approve_with_claims(claim_ids=loaded, by=None)
         return self.report
 
     def load_outlets(self, entries) -> None:

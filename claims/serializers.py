@@ -25,6 +25,7 @@ from claims.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from claims.visibility import sees_drafts
 from sources import serializers as source_serializers
 from sources.serializers import (
     CURATED_READ_ONLY,
@@ -67,7 +68,32 @@ class EventSerializer(StrictModelSerializer):
         read_only_fields = CURATED_READ_ONLY
 
 
-class FigureSerializer(StrictModelSerializer):
+class ReviewStateMixin:
+    """Adds `review` (approved / pending / pending_deletion) for callers who see drafts; the
+    public sees approved evidence only, every row marked approved (a deletion waiting for review
+    is not announced)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["review"] = serializers.ChoiceField(
+            choices=Attribution.Review.choices,
+            read_only=True,
+            required=False,
+            help_text="Whether a reviewer approved this evidence, it waits for review (pending), "
+            "or its deletion does (pending_deletion). Only callers with claims.view_claim see "
+            "pending states; everyone else sees approved evidence only, always `approved`.",
+        )
+        return fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if not sees_drafts(getattr(request, "user", None)):
+            data["review"] = Attribution.Review.APPROVED  # the public sees approved rows only
+        return data
+
+
+class FigureSerializer(ReviewStateMixin, StrictModelSerializer):
     claim = serializers.IntegerField(source="attribution.claim_id", read_only=True)
     event = RefSerializer(read_only=True, allow_null=True)
     interval = serializers.SerializerMethodField()
@@ -110,7 +136,7 @@ class SupersedingFigureField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         user = request.user if request is not None else None
-        return Figure.objects.filter(attribution__claim__in=Claim.objects.visible_to(user))
+        return Figure.objects.visible_to(user)
 
 
 class FigureWriteSerializer(StrictModelSerializer):
@@ -144,7 +170,7 @@ class FigureWriteSerializer(StrictModelSerializer):
         services.save_figure(figure=instance)
 
 
-class AttributionSerializer(StrictModelSerializer):
+class AttributionSerializer(ReviewStateMixin, StrictModelSerializer):
     """An attribution in a list: who, where, when, which way, the quote and its offsets."""
 
     claim = ClaimRefSerializer(read_only=True)
@@ -320,6 +346,46 @@ class RelatedClaimSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="The other claim's status.")
 
 
+class ReviewDecisionSerializer(serializers.Serializer):
+    """The answer to approving or rejecting evidence."""
+
+    decision = serializers.ChoiceField(choices=["approved", "rejected"])
+    claims = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The claims whose evidence changed."
+    )
+
+
+class ReviewRejectSerializer(StrictSerializer):
+    """The body of rejecting one pending change."""
+
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why the change is rejected; kept in the evidence's history."
+    )
+
+
+class ReviewBulkSerializer(StrictSerializer):
+    """The body of approving or rejecting several pending changes."""
+
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        min_length=1,
+        max_length=500,
+        help_text="The pending rows to decide, all or nothing.",
+    )
+    reason = serializers.CharField(
+        max_length=2000, required=False, help_text="Required to reject: why."
+    )
+
+
+class StatusPreviewSerializer(serializers.Serializer):
+    """What the claim's status and reason would become if every pending change to its evidence
+    were approved (claims.evidence.preview). Only for callers with claims.view_claim, and only
+    when it differs from the stored status; null otherwise."""
+
+    status = serializers.ChoiceField(choices=Claim.Status.choices)
+    status_reason = serializers.CharField()
+
+
 class FirstAppearanceSerializer(serializers.Serializer):
     attribution = serializers.IntegerField(help_text="The earliest attribution.")
     date = serializers.DateField(
@@ -363,6 +429,7 @@ class ClaimDetailSerializer(ClaimSerializer):
     attributions = AttributionDetailSerializer(many=True, read_only=True)
     relations = serializers.SerializerMethodField()
     first_appearance = serializers.SerializerMethodField()
+    status_preview = serializers.SerializerMethodField()
 
     class Meta(ClaimSerializer.Meta):
         fields = [
@@ -373,6 +440,7 @@ class ClaimDetailSerializer(ClaimSerializer):
             "attributions",
             "relations",
             "first_appearance",
+            "status_preview",
         ]
 
     @extend_schema_field(RelatedClaimSerializer(many=True))
@@ -386,6 +454,11 @@ class ClaimDetailSerializer(ClaimSerializer):
             }
             for kind, other in related
         ]
+
+    @extend_schema_field(StatusPreviewSerializer(allow_null=True))
+    def get_status_preview(self, claim) -> dict | None:
+        preview = (self.context.get("previews") or {}).get(claim.pk)
+        return None if preview is None else {"status": preview[0], "status_reason": preview[1]}
 
     @extend_schema_field(FirstAppearanceSerializer(allow_null=True))
     def get_first_appearance(self, claim) -> dict | None:

@@ -4,9 +4,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from claims import evidence, relations
@@ -95,11 +96,108 @@ def refresh_claims_for_documents(document_ids: Iterable[int]) -> None:
     )
 
 
+# --- Review of evidence (claims/models/review.py) -----------------------------------------------
+#
+# On a published claim an editor's write becomes a proposal: a new row is saved pending, an edit of
+# an approved row is saved as a pending copy of it, a deletion marks the row pending_deletion. The
+# public keeps seeing the approved evidence (and the status derived from it) until a reviewer
+# approves the change. On a draft or a claim in review, writes apply at once: the claim's
+# publication is their review, and `publish` records its reviewer on them.
+
+# Fields a reviewer's decision sets; an approved edit copies every other field onto the live row.
+_REVIEW_FIELDS = {"id", "version", "created_at", "updated_at", "review", "replaces", "proposed_by"}
+_REVIEW_FIELDS |= {"reviewed_by", "reviewed_at"}
+
+
+def _proposer(instance):
+    """Who proposes a write: the user the caller recorded for history, else the request's user."""
+    by = getattr(instance, "_history_user", None)
+    if by is None:
+        from simple_history.models import HistoricalRecords
+
+        request = getattr(HistoricalRecords.context, "request", None)
+        by = getattr(request, "user", None)
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _copy_values(source, target) -> None:
+    """Write every content field of `source` (and its derived fields) onto `target`."""
+    for field in source._meta.concrete_fields:
+        if field.name not in _REVIEW_FIELDS:
+            setattr(target, field.attname, getattr(source, field.attname))
+
+
+def _published(claim_ids: Iterable[int | None]) -> bool:
+    ids = {pk for pk in claim_ids if pk is not None}
+    return Claim.objects.filter(pk__in=ids, publication=Claim.Publication.PUBLISHED).exists()
+
+
+def _write(row, *, gated: bool, parent_pending: bool = False):
+    """Save `row` (an Attribution or Figure) by the review rule; returns the row saved (the live
+    row, or on a published claim the pending row or copy that holds the change)."""
+    model = type(row)
+    Review = model.Review
+    by = _proposer(row)
+    old = (
+        model.objects.filter(pk=row.pk).values("review", "replaces_id").first() if row.pk else None
+    )
+    if old is None:
+        # New evidence: pending on a published claim (or on pending evidence), else live.
+        row.review = Review.PENDING if gated or parent_pending else Review.APPROVED
+        row.replaces_id, row.proposed_by = None, by
+        row.reviewed_by = row.reviewed_at = None
+        row.save()
+        return row
+    if old["replaces_id"] is not None or old["review"] == Review.PENDING:
+        row.review, row.replaces_id, row.proposed_by = Review.PENDING, old["replaces_id"], by
+        row.save()  # a proposal edited before review: still a proposal
+        return row
+    if not gated:
+        model.objects.filter(replaces_id=row.pk).delete()  # an edit in place supersedes them
+        if old["review"] == Review.PENDING_DELETION:
+            row.review = Review.APPROVED
+        row.save()
+        return row
+    if old["review"] == Review.PENDING_DELETION:
+        # The editor's latest proposal replaces the earlier one: the deletion is withdrawn.
+        model.objects.filter(pk=row.pk).update(review=Review.APPROVED)
+    copy = model.objects.filter(replaces_id=row.pk).first() or model(replaces_id=row.pk)
+    _copy_values(row, copy)
+    copy.review, copy.proposed_by = Review.PENDING, by
+    for name in ("_history_user", "_change_reason", "_history_date"):
+        if hasattr(row, name):
+            setattr(copy, name, getattr(row, name))
+    copy.save()
+    # The caller's instance shows the live row again; the change waits in the copy.
+    row.refresh_from_db()
+    return copy
+
+
+def _remove(row, *, gated: bool) -> None:
+    """Delete `row` by the review rule: on a published claim an approved row is marked
+    pending_deletion (a proposal is withdrawn at once); elsewhere it is deleted."""
+    Review = type(row).Review
+    current = type(row).objects.filter(pk=row.pk).first()
+    if current is None:
+        return
+    if gated and current.review == Review.APPROVED and current.replaces_id is None:
+        type(row).objects.filter(replaces_id=row.pk).delete()
+        current.review, current.proposed_by = Review.PENDING_DELETION, _proposer(row)
+        current._history_user = getattr(row, "_history_user", None) or current.proposed_by
+        current._change_reason = "Deletion proposed"
+        current.save()
+        return
+    if gated and current.review == Review.PENDING_DELETION:
+        return
+    row.delete()
+
+
 @transaction.atomic
 def save_attribution(*, attribution: Attribution) -> Attribution:
     """Create or edit an attribution (validated with full_clean) and refresh its claim.
 
-    When it moved to another claim, the claim it left is refreshed too.
+    On a published claim (the one it is on or moves to) the change waits for review (see above);
+    returns the row that holds it. When it moved to another claim, the claim it left is refreshed.
     """
     old_claim_id = None
     if attribution.pk:
@@ -107,16 +205,17 @@ def save_attribution(*, attribution: Attribution) -> Attribution:
             Attribution.objects.filter(pk=attribution.pk).values_list("claim_id", flat=True).first()
         )
     _lock_claims([attribution.claim_id, old_claim_id])
-    attribution.save()
+    saved = _write(attribution, gated=_published([attribution.claim_id, old_claim_id]))
     _refresh([attribution.claim_id, old_claim_id])
-    return attribution
+    return saved
 
 
 @transaction.atomic
 def delete_attribution(*, attribution: Attribution) -> None:
-    """Delete an attribution with its figures and refresh the claim it supported or opposed."""
+    """Delete an attribution with its figures (on a published claim: propose the deletion) and
+    refresh the claim it supported or opposed."""
     _lock_claims([attribution.claim_id])
-    attribution.delete()
+    _remove(attribution, gated=_published([attribution.claim_id]))
     _refresh([attribution.claim_id])
 
 
@@ -125,9 +224,16 @@ def delete_attributions(*, attributions: QuerySet) -> int:
     """Delete a set of attributions (admin bulk delete) and refresh every claim that lost one."""
     claim_ids = set(attributions.order_by().values_list("claim_id", flat=True))
     _lock_claims(claim_ids)
-    deleted, _ = attributions.delete()
+    published = set(
+        Claim.objects.filter(pk__in=claim_ids, publication=Claim.Publication.PUBLISHED).values_list(
+            "pk", flat=True
+        )
+    )
+    rows = list(attributions)
+    for row in rows:
+        _remove(row, gated=row.claim_id in published)
     _refresh(claim_ids)
-    return deleted
+    return len(rows)
 
 
 def _figure_claim(figure_id: int | None) -> int | None:
@@ -145,26 +251,32 @@ def _figure_claim(figure_id: int | None) -> int | None:
 def save_figure(*, figure: Figure) -> Figure:
     """Create or edit a figure (validated with full_clean) and refresh its claim.
 
-    When it moved to an attribution of another claim, the claim it left is refreshed too.
+    On a published claim the change waits for review; a figure added to pending evidence is
+    pending with it. Returns the row that holds the change. When it moved to an attribution of
+    another claim, the claim it left is refreshed too.
     """
     old_claim_id = _figure_claim(figure.pk)
-    claim_id = (
-        Attribution.objects.filter(pk=figure.attribution_id)
-        .values_list("claim_id", flat=True)
-        .first()
+    parent = (
+        Attribution.objects.filter(pk=figure.attribution_id).values("claim_id", "review").first()
+        or {}
     )
+    claim_id = parent.get("claim_id")
     _lock_claims([claim_id, old_claim_id])
-    figure.save()
+    saved = _write(
+        figure,
+        gated=_published([claim_id, old_claim_id]),
+        parent_pending=parent.get("review") == Attribution.Review.PENDING,
+    )
     _refresh([claim_id, old_claim_id])
-    return figure
+    return saved
 
 
 @transaction.atomic
 def delete_figure(*, figure: Figure) -> None:
-    """Delete a figure and refresh the claim whose evidence held it."""
+    """Delete a figure (on a published claim: propose the deletion) and refresh its claim."""
     claim_id = _figure_claim(figure.pk)
     _lock_claims([claim_id])
-    figure.delete()
+    _remove(figure, gated=_published([claim_id]))
     _refresh([claim_id])
 
 
@@ -173,9 +285,152 @@ def delete_figures(*, figures: QuerySet) -> int:
     """Delete a set of figures (admin bulk delete) and refresh every claim that held one."""
     claim_ids = set(figures.order_by().values_list("attribution__claim_id", flat=True))
     _lock_claims(claim_ids)
-    deleted, _ = figures.delete()
+    published = set(
+        Claim.objects.filter(pk__in=claim_ids, publication=Claim.Publication.PUBLISHED).values_list(
+            "pk", flat=True
+        )
+    )
+    rows = list(figures.select_related("attribution"))
+    for row in rows:
+        _remove(row, gated=row.attribution.claim_id in published)
     _refresh(claim_ids)
-    return deleted
+    return len(rows)
+
+
+def _public_changed(claim_ids: Iterable[int]) -> None:
+    """The change feed records public changes here."""
+
+
+def may_review(user) -> bool:
+    """Whether `user` may approve and reject evidence (reviewers: the publish permission)."""
+    return user is not None and user.has_perm(REVIEW_PERMISSION)
+
+
+def _claim_of(row) -> int:
+    return row.claim_id if isinstance(row, Attribution) else row.attribution.claim_id
+
+
+def _lock_rows(rows) -> list:
+    """Lock the claims of `rows` and reload the rows (another reviewer may have decided them)."""
+    rows = list(rows)
+    fresh = []
+    for row in rows:
+        current = (
+            type(row).objects.select_related("attribution").filter(pk=row.pk).first()
+            if (isinstance(row, Figure))
+            else type(row).objects.filter(pk=row.pk).first()
+        )
+        if current is None:
+            raise ValidationError(f"{type(row)._meta.verbose_name.capitalize()} #{row.pk} is gone.")
+        fresh.append(current)
+    _lock_claims({_claim_of(r) for r in fresh})
+    return fresh
+
+
+def _approve(row, *, by, at) -> set[int]:
+    """Apply one pending change of `row`; returns the claim ids it touched."""
+    Review = type(row).Review
+    claim_ids = {_claim_of(row)}
+    if not type(row).objects.filter(pk=row.pk).exclude(review=Review.APPROVED).exists():
+        return claim_ids  # decided with the row before it (figures go with their attribution)
+    if row.review == Review.PENDING_DELETION:
+        row._history_user, row._change_reason = by, "Deletion approved"
+        row.delete()
+        return claim_ids
+    if row.replaces_id is not None:
+        live = type(row).objects.get(pk=row.replaces_id)
+        claim_ids.add(_claim_of(live))  # an edit may move it from another claim
+        _copy_values(row, live)
+        live.proposed_by_id = row.proposed_by_id
+        row._history_user, row._change_reason = by, "Edit approved"
+        row.delete()
+        row = live
+    row.review, row.reviewed_by, row.reviewed_at = Review.APPROVED, by, at
+    _save_with_reason(row, by=by, reason="Approved")
+    if isinstance(row, Attribution):  # figures added with a new attribution come with it
+        for figure in row.figures.filter(review=Review.PENDING, replaces__isnull=True):
+            figure.review, figure.reviewed_by, figure.reviewed_at = Review.APPROVED, by, at
+            _save_with_reason(figure, by=by, reason="Approved with its attribution")
+    return claim_ids
+
+
+def _check_reviewer(rows, *, by, approving: bool) -> None:
+    if not may_review(by):
+        raise PermissionDenied(
+            f"Reviewing evidence needs the permission {REVIEW_PERMISSION}, which you do not have."
+        )
+    for row in rows:
+        if row.review == type(row).Review.APPROVED:
+            raise ValidationError(
+                f"{row._meta.verbose_name.capitalize()} #{row.pk} is not pending."
+            )
+        if approving and row.proposed_by_id == by.pk and not settings.REVIEW_ALLOW_SELF_APPROVAL:
+            raise PermissionDenied(
+                f"You proposed this change to {row._meta.verbose_name} #{row.pk}; another "
+                "reviewer must approve it (settings.REVIEW_ALLOW_SELF_APPROVAL allows it)."
+            )
+
+
+@transaction.atomic
+def approve_evidence(*, items: Iterable, by) -> list[int]:
+    """Approve pending attributions and figures (creates, edits, deletions): the public sees the
+    change from now on and the claims' stored status follows. Reviewers only, never their own
+    proposals unless settings.REVIEW_ALLOW_SELF_APPROVAL. Returns the claims touched.
+
+    Raises PermissionDenied, or ValidationError when a row is not pending (all or nothing)."""
+    rows = _lock_rows(items)
+    _check_reviewer(rows, by=by, approving=True)
+    at = timezone.now()
+    touched = set().union(*(_approve(row, by=by, at=at) for row in rows))
+    refresh_claims(touched)
+    _public_changed(touched)
+    return sorted(touched)
+
+
+@transaction.atomic
+def reject_evidence(*, items: Iterable, by, reason: str) -> list[int]:
+    """Reject pending changes, with the reason: a new row or an edit is dropped, a deletion is
+    cancelled. The public sees nothing change. Reviewers only. Returns the claims touched."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the change is rejected."})
+    rows = _lock_rows(items)
+    _check_reviewer(rows, by=by, approving=False)
+    at = timezone.now()
+    touched = set()
+    for row in rows:
+        touched.add(_claim_of(row))
+        stamp = f"Rejected: {reason}"
+        if row.review == type(row).Review.PENDING_DELETION:
+            row.review, row.reviewed_by, row.reviewed_at = type(row).Review.APPROVED, by, at
+            _save_with_reason(row, by=by, reason=stamp)
+        else:
+            row._history_user, row._change_reason = by, stamp[:100]
+            row.delete()
+    refresh_claims(touched)
+    _public_changed(touched)
+    return sorted(touched)
+
+
+def pending_evidence(claim_ids: Iterable[int] | None = None) -> tuple[list, list]:
+    """(attributions, figures) waiting for review, oldest first, optionally of some claims only:
+    the review queue."""
+    attributions = Attribution.objects.pending().select_related(
+        "claim", "speaker", "via", "document", "replaces", "proposed_by"
+    )
+    figures = Figure.objects.pending().select_related(
+        "attribution__claim", "event", "replaces", "proposed_by"
+    )
+    if claim_ids is not None:
+        ids = list(claim_ids)
+        # A pending edit may move a row to another claim: it is pending for both.
+        attributions = attributions.filter(Q(claim_id__in=ids) | Q(replaces__claim_id__in=ids))
+        figures = figures.filter(
+            Q(attribution__claim_id__in=ids) | Q(replaces__attribution__claim_id__in=ids)
+        )
+    return list(attributions.order_by("updated_at", "pk")), list(
+        figures.order_by("updated_at", "pk")
+    )
 
 
 # --- Claim relations (claims/relations.py holds the rules) --------------------------------------
@@ -256,6 +511,9 @@ def save_document(*, document: Document) -> Document:
 # state, who may apply it and whether it needs a reason is said once, in TRANSITIONS.
 
 PUBLISH_PERMISSION = "claims.publish_claim"
+
+# Approving and rejecting evidence is the reviewers' work too (see "Review of evidence" above).
+REVIEW_PERMISSION = PUBLISH_PERMISSION
 
 # The claim fields the transitions set, and nothing else does (restoring a version keeps them).
 PUBLICATION_STATE = ("publication", "published_at", "published_by_id", "review_note")
@@ -401,6 +659,7 @@ def submit_for_review(*, claim: Claim, by) -> Claim:
     """Move a draft to "in review". Editors and reviewers may do it."""
     _begin("submit", claim=claim, by=by)
     _save_with_reason(claim, by=by, reason="Submitted for review")
+    _public_changed([claim.pk])
     return claim
 
 
@@ -412,7 +671,33 @@ def publish(*, claim: Claim, by) -> Claim:
     claim.published_at = timezone.now()
     claim.review_note = ""
     _save_with_reason(claim, by=by, reason="Published")
+    approve_with_claims(claim_ids=[claim.pk], by=by, at=claim.published_at)
+    claim.refresh_from_db()
     return claim
+
+
+@transaction.atomic
+def approve_with_claims(*, claim_ids: Iterable[int], by, at=None) -> None:
+    """Approve the evidence of claims as they are published (the publish transition; a seed
+    load of new claims): pending changes left from an earlier publication are applied, and `by`
+    is recorded as the reviewer of every row not reviewed yet. The callers check permissions."""
+    ids = sorted(set(claim_ids))
+    if not ids:
+        return
+    at = at or timezone.now()
+    _lock_claims(ids)
+    for model, claim_field in (
+        (Attribution, "claim_id__in"),
+        (Figure, "attribution__claim_id__in"),
+    ):
+        rows = model.objects.pending().filter(**{claim_field: ids}).order_by("pk")
+        for row in rows.select_related("attribution") if model is Figure else rows:
+            _approve(row, by=by, at=at)
+        model.objects.filter(**{claim_field: ids}, reviewed_at__isnull=True).update(
+            reviewed_by=by, reviewed_at=at
+        )
+    refresh_claims(ids)
+    _public_changed(ids)
 
 
 @transaction.atomic
@@ -424,6 +709,7 @@ def return_to_draft(*, claim: Claim, by, reason: str) -> Claim:
     reason = _begin("return_to_draft", claim=claim, by=by, reason=reason)
     claim.review_note = reason
     _save_with_reason(claim, by=by, reason=f"Returned to draft: {reason}")
+    _public_changed([claim.pk])
     return claim
 
 
@@ -439,6 +725,7 @@ def unpublish(*, claim: Claim, by, reason: str) -> Claim:
     claim.published_at = None
     claim.review_note = reason
     _save_with_reason(claim, by=by, reason=f"Unpublished: {reason}")
+    _public_changed([claim.pk])
     return claim
 
 
@@ -476,11 +763,21 @@ def _alive_at(history_model, moment, **filters) -> dict[int, object]:
 
 
 def _restore_instance(
-    record, *, model, by, reason: str, missing: dict[str, object], at=None, keep=None
+    record,
+    *,
+    model,
+    by,
+    reason: str,
+    missing: dict[str, object],
+    at=None,
+    keep=None,
+    gated: bool = False,
 ):
     """Save the state held by a historical record as the live row, keeping versions increasing.
 
     `keep` maps field names to values that the restore must not change (a claim's publication).
+    With `gated` (evidence of a published claim) the restored state is proposed for review, as
+    an editor's write would be (`_write`), unless it equals the live row.
     """
     instance = record.instance
     for name, value in (keep or {}).items():
@@ -502,8 +799,26 @@ def _restore_instance(
         )
     instance.version = current or 0
     instance._state.adding = False  # save() raises the version above every earlier one
+    if gated:
+        live = model.objects.filter(pk=record.id).first()
+        if live is not None and _content(live) == _content(instance):
+            model.objects.filter(replaces_id=live.pk).delete()  # restoring withdraws a proposal
+            return live
+        instance._history_user, instance._change_reason = by, reason[:100]
+        if at is not None:
+            instance._history_date = at
+        return _write(instance, gated=True)
     _save_with_reason(instance, by=by, reason=reason, at=at)
     return instance
+
+
+def _content(row) -> dict:
+    """The content fields of an attribution or figure (what a review decides on)."""
+    return {
+        f.attname: getattr(row, f.attname)
+        for f in row._meta.concrete_fields
+        if f.name not in _REVIEW_FIELDS
+    }
 
 
 @transaction.atomic
@@ -563,7 +878,7 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
     attributions = {
         pk: r
         for pk, r in _alive_at(HistoricalAttribution, moment, id__in=ever).items()
-        if r.claim_id == claim_id
+        if r.claim_id == claim_id and r.replaces_id is None  # not a pending copy of an edit
     }
     # Restored rows may live on another claim now: that claim's evidence changes too.
     touched = {claim_id}
@@ -572,12 +887,17 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
         .order_by()
         .values_list("claim_id", flat=True)
     )
-    for extra in Attribution.objects.filter(claim_id=claim_id).exclude(pk__in=attributions):
+    # On a published claim the restored evidence waits for review like any editor's change.
+    gated = keep["publication"] == Claim.Publication.PUBLISHED
+    for extra in Attribution.objects.filter(claim_id=claim_id, replaces__isnull=True).exclude(
+        pk__in=attributions
+    ):
         extra._history_user, extra._change_reason, extra._history_date = by, stamp, now
-        extra.delete()
+        _remove(extra, gated=gated)
     for r in attributions.values():
         _restore_instance(
             r,
+            gated=gated,
             model=Attribution,
             by=by,
             reason=stamp,
@@ -596,22 +916,32 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
     figures = {
         pk: r
         for pk, r in _alive_at(HistoricalFigure, moment, id__in=ever_figures).items()
-        if r.attribution_id in attributions
+        if r.attribution_id in attributions and r.replaces_id is None
     }
     touched |= set(
         Figure.objects.filter(pk__in=figures)
         .order_by()
         .values_list("attribution__claim_id", flat=True)
     )
-    for extra in Figure.objects.filter(attribution_id__in=attributions).exclude(pk__in=figures):
+    for extra in Figure.objects.filter(
+        attribution_id__in=attributions, replaces__isnull=True
+    ).exclude(pk__in=figures):
         extra._history_user, extra._change_reason, extra._history_date = by, stamp, now
-        extra.delete()
+        _remove(extra, gated=gated)
     for r in sorted(figures.values(), key=lambda r: r.superseded_by_id is not None):
         if r.superseded_by_id and not (
             r.superseded_by_id in figures or Figure.objects.filter(pk=r.superseded_by_id).exists()
         ):
             r.superseded_by_id = None
-        _restore_instance(r, model=Figure, by=by, reason=stamp, missing={"event": Event}, at=now)
+        _restore_instance(
+            r,
+            model=Figure,
+            by=by,
+            reason=stamp,
+            missing={"event": Event},
+            at=now,
+            gated=gated,
+        )
     refresh_claims(touched)
     claim.refresh_from_db()
     return claim

@@ -145,6 +145,10 @@ FIGURE_APPROXIMATE_TOLERANCE = env_float("FIGURE_APPROXIMATE_TOLERANCE", 0.15)
 if not 0 <= FIGURE_APPROXIMATE_TOLERANCE < 1:
     raise ImproperlyConfigured("FIGURE_APPROXIMATE_TOLERANCE must be at least 0 and below 1.")
 
+# Whether a reviewer may approve evidence they proposed themselves (small teams); by default a
+# second person must approve every change to a published claim's evidence.
+REVIEW_ALLOW_SELF_APPROVAL = env_bool("REVIEW_ALLOW_SELF_APPROVAL", False)
+
 # Cache for the API throttles: local memory by default (one process: `runserver`, tests), Redis
 # when CACHE_URL is set, which every worker and machine then shares. Neither needs a table.
 CACHES = {"default": env_cache("CACHE_URL")}

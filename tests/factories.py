@@ -79,6 +79,17 @@ class TagFactory(factory.django.DjangoModelFactory):
     slug = factory.LazyAttribute(lambda t: t.name)
 
 
+def _as_reviewed(obj, review: str, claim_id: int):
+    """Evidence in the review state a test asks for: by default evidence a reviewer already
+    approved, as ClaimFactory's claims stand for claims already published (the review itself is
+    tested through claims.services.approve_evidence in tests/claims/test_review.py)."""
+    if obj.review != review:
+        type(obj).objects.filter(pk=obj.pk).update(review=review)
+        obj.review = review
+        services.refresh_claims([claim_id])
+    return obj
+
+
 class ClaimFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Claim
@@ -100,10 +111,13 @@ class AttributionFactory(factory.django.DjangoModelFactory):
     stance = Attribution.Stance.SUPPORTS
     quote = "killing at least 46 people"
 
+    review = Attribution.Review.APPROVED
+
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):
+    def _create(cls, model_class, *args, review, **kwargs):
         # Through the write service, as every writer: it refreshes the claim's status.
-        return services.save_attribution(attribution=model_class(*args, **kwargs))
+        obj = services.save_attribution(attribution=model_class(*args, **kwargs))
+        return _as_reviewed(obj, review, obj.claim_id)
 
 
 class FigureFactory(factory.django.DjangoModelFactory):
@@ -118,6 +132,9 @@ class FigureFactory(factory.django.DjangoModelFactory):
     value = 46
     text = "at least 46 people"
 
+    review = Figure.Review.APPROVED
+
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        return services.save_figure(figure=model_class(*args, **kwargs))
+    def _create(cls, model_class, *args, review, **kwargs):
+        obj = services.save_figure(figure=model_class(*args, **kwargs))
+        return _as_reviewed(obj, review, obj.attribution.claim_id)

@@ -6,11 +6,14 @@ attribution's page where they are edited (one click, no third-party nested-inlin
 every row keeps the stale-edit check).
 """
 
-from django.contrib import admin
-from django.urls import reverse
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from claims import services
+from claims.admin.review import review_queue_view
 from claims.models import Attribution, Figure
 from curation.admin import CuratedAdmin, VersionedInlineMixin
 
@@ -49,7 +52,10 @@ def figure_summary(attribution: Attribution | None) -> str:
         "",
         "<li>{}</li>",
         (
-            (f"{f.get_measure_display()} ({f.population}): {f.text or f.interval()}",)
+            (
+                f"{f.get_measure_display()} ({f.population}): {f.text or f.interval()}"
+                + (f" — {f.get_review_display().lower()}" if f.is_pending else ""),
+            )
             for f in figures
         ),
     )
@@ -82,19 +88,54 @@ class EvidenceWritesMixin:
             super().delete_instance(obj)
 
 
+REVIEW_READONLY = ["review", "replaces", "proposed_by", "reviewed_by", "reviewed_at"]
+
+
+class ReviewAdminMixin:
+    """Review state shown read-only, a filter on it, and approve/reject actions for reviewers
+    (through claims.services; a rejection's reason is asked on the review queue page)."""
+
+    actions = ["approve_selected"]
+
+    def get_list_filter(self, request):
+        return ["review", *super().get_list_filter(request)]
+
+    def get_queryset(self, request):
+        # Pending copies of edits are listed in the review queue, not as rows of their own.
+        return super().get_queryset(request).originals()
+
+    def has_review_permission(self, request):
+        return services.may_review(request.user)
+
+    @admin.action(description="Approve selected pending changes", permissions=["review"])
+    def approve_selected(self, request, queryset):
+        pending = list(queryset.model.objects.pending().filter(pk__in=queryset.values("pk")))
+        edits = list(queryset.model.objects.filter(replaces__in=queryset.values("pk")))
+        try:
+            services.approve_evidence(items=[*pending, *edits], by=request.user)
+        except (PermissionDenied, ValidationError) as error:
+            text = " ".join(getattr(error, "messages", None) or [str(error)])
+            self.message_user(request, text, messages.ERROR)
+            return
+        self.message_user(request, f"Approved {len(pending) + len(edits)} change(s).")
+
+
 class FigureInline(VersionedInlineMixin, admin.TabularInline):
     model = Figure
     fk_name = "attribution"
     extra = 1
-    fields = FIGURE_FIELDS
+    fields = [*FIGURE_FIELDS, "review"]
     autocomplete_fields = ["event", "superseded_by"]
 
+    readonly_fields = ["review"]
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("event", "superseded_by")
+        # Pending copies of edits wait in the review queue; each row shows its review state.
+        return super().get_queryset(request).originals().select_related("event", "superseded_by")
 
 
 @admin.register(Attribution)
-class AttributionAdmin(EvidenceWritesMixin, CuratedAdmin):
+class AttributionAdmin(ReviewAdminMixin, EvidenceWritesMixin, CuratedAdmin):
     list_display = [
         "__str__",
         "claim",
@@ -118,7 +159,14 @@ class AttributionAdmin(EvidenceWritesMixin, CuratedAdmin):
     search_fields = ["quote", "claim__text", "speaker__name", "document__title"]
     date_hierarchy = "stated_on"
     autocomplete_fields = ["claim", "document", "speaker", "via"]
-    readonly_fields = ["quote_links", "quote_start", "quote_end", "version", "updated_at"]
+    readonly_fields = [
+        "quote_links",
+        "quote_start",
+        "quote_end",
+        "version",
+        "updated_at",
+        *REVIEW_READONLY,
+    ]
     fieldsets = [
         (None, {"fields": ["claim", "document", "speaker", "speaker_description", "via"]}),
         ("Statement", {"fields": ["stated_on", "voice", "stance", "quote", "occurrence", "note"]}),
@@ -126,6 +174,7 @@ class AttributionAdmin(EvidenceWritesMixin, CuratedAdmin):
             "Anchor",
             {"fields": ["quote_links", "quote_start", "quote_end", "version", "updated_at"]},
         ),
+        ("Review", {"fields": REVIEW_READONLY}),
     ]
     inlines = [FigureInline]
 
@@ -136,6 +185,16 @@ class AttributionAdmin(EvidenceWritesMixin, CuratedAdmin):
     def delete_queryset(self, request, queryset):
         services.delete_attributions(attributions=queryset)
 
+    def get_urls(self):
+        return [
+            path(
+                "review/",
+                self.admin_site.admin_view(lambda request: review_queue_view(self, request)),
+                name="claims_attribution_review",
+            ),
+            *super().get_urls(),
+        ]
+
 
 class AttributionInline(VersionedInlineMixin, admin.StackedInline):
     model = Attribution
@@ -145,17 +204,18 @@ class AttributionInline(VersionedInlineMixin, admin.StackedInline):
         ("speaker", "speaker_description", "via", "stated_on"),
         "quote",
         ("occurrence", "note"),
-        ("quote_links", "figures"),
+        ("quote_links", "figures", "review"),
     ]
-    readonly_fields = ["quote_links", "figures"]
+    readonly_fields = ["quote_links", "figures", "review"]
     autocomplete_fields = ["document", "speaker", "via"]
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
+            .originals()  # pending copies of edits wait in the review queue
             .select_related("document", "speaker", "via")
-            .prefetch_related("figures")
+            .prefetch_related(Prefetch("figures", Figure.objects.originals()))
         )
 
     @admin.display(description="Quote")
@@ -168,7 +228,7 @@ class AttributionInline(VersionedInlineMixin, admin.StackedInline):
 
 
 @admin.register(Figure)
-class FigureAdmin(EvidenceWritesMixin, CuratedAdmin):
+class FigureAdmin(ReviewAdminMixin, EvidenceWritesMixin, CuratedAdmin):
     list_display = [
         "__str__",
         "event",
@@ -185,10 +245,11 @@ class FigureAdmin(EvidenceWritesMixin, CuratedAdmin):
     search_fields = ["population", "text", "attribution__quote", "event__name"]
     date_hierarchy = "as_of"
     autocomplete_fields = ["attribution", "event", "superseded_by"]
-    readonly_fields = ["low", "high", "version", "updated_at"]
+    readonly_fields = ["low", "high", "version", "updated_at", *REVIEW_READONLY]
     fieldsets = [
         (None, {"fields": ["attribution", *FIGURE_FIELDS]}),
         ("Interval", {"fields": ["low", "high", "version", "updated_at"]}),
+        ("Review", {"fields": REVIEW_READONLY}),
     ]
 
     def delete_queryset(self, request, queryset):

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from claims import services
+from claims import evidence, services
 from claims.admin.attribution import AttributionInline, EvidenceWritesMixin
 from claims.admin.relation import ClaimRelationInline
 from claims.models import Claim
@@ -133,7 +133,18 @@ class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
     def status_with_reason(self, obj):
         if obj is None or obj.pk is None:
             return "Derived once attributions are added."
-        return format_html("<strong>{}</strong> — {}", obj.get_status_display(), obj.status_reason)
+        shown = format_html("<strong>{}</strong> — {}", obj.get_status_display(), obj.status_reason)
+        preview = evidence.previews([obj]).get(obj.pk)
+        if preview is None:
+            return shown
+        return format_html(
+            '{}<br><span class="status-preview">Once pending evidence is approved '
+            '(<a href="{}">review queue</a>), it would become <strong>{}</strong>: {}</span>',
+            shown,
+            reverse("admin:claims_attribution_review"),
+            preview[0],
+            preview[1],
+        )
 
     # --- publication: changelist actions and change-page buttons, both through the services ----
 

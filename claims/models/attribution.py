@@ -7,6 +7,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claims import intervals
+from claims.models.review import LIVE, Review, Reviewed, ReviewedQuerySet
 from claims.visibility import sees_drafts
 from sources import dates
 from sources.models import Curated
@@ -28,7 +29,7 @@ class Stance(models.TextChoices):
     NEUTRAL = "neutral", "Neutral"
 
 
-class AttributionQuerySet(models.QuerySet):
+class AttributionQuerySet(ReviewedQuerySet):
     def with_context(self) -> "AttributionQuerySet":
         """Join what a listing of attributions shows: claim, speaker, outlet, via and document."""
         return self.select_related(
@@ -40,15 +41,22 @@ class AttributionQuerySet(models.QuerySet):
         )
 
     def published(self) -> "AttributionQuerySet":
-        """Attributions of published claims."""
-        return self.filter(claim__publication="published")
+        """Attributions the public sees: approved (live) ones of published claims."""
+        return self.filter(claim__publication="published", review__in=LIVE)
+
+    def reviewed_for(self, user) -> "AttributionQuerySet":
+        """Of these attributions (of claims `user` may see), those in a review state `user` sees:
+        every one but the pending copies of edits for those who see drafts (pending ones marked
+        by `review`), approved ones for the public."""
+        return self.originals() if sees_drafts(user) else self.live()
 
     def visible_to(self, user) -> "AttributionQuerySet":
-        """The attributions `user` may see: those of the claims Claim.objects.visible_to shows."""
-        return self if sees_drafts(user) else self.published()
+        """The attributions `user` may see: those of the claims Claim.objects.visible_to shows,
+        in the review states `reviewed_for` allows (the public: approved ones only)."""
+        return self.originals() if sees_drafts(user) else self.published()
 
 
-class Attribution(Curated):
+class Attribution(Reviewed, Curated):
     Voice = Voice
 
     Stance = Stance
@@ -132,7 +140,15 @@ class Attribution(Curated):
             ),
             models.UniqueConstraint(
                 fields=["claim", "document", "quote_start", "quote_end"],
+                condition=models.Q(replaces__isnull=True),
                 name="attribution_unique_span",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(review__in=Review.values), name="attribution_review_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(replaces__isnull=True) | models.Q(review=Review.PENDING),
+                name="attribution_edit_copy_pending",
             ),
         ]
         indexes = [
@@ -148,6 +164,8 @@ class Attribution(Curated):
             models.Index(fields=["stated_on"], name="attribution_stated_on"),
             # ?via= and outlet pages (whom an outlet relayed).
             models.Index(fields=["via"], name="attribution_via"),
+            # The review queue: pending evidence by claim.
+            models.Index(fields=["review", "claim"], name="attribution_review"),
         ]
 
     def __str__(self) -> str:
@@ -255,21 +273,34 @@ class Qualifier(models.TextChoices):
 MAX_FIGURE = 2_147_483_647
 
 
-class FigureQuerySet(models.QuerySet):
+class FigureQuerySet(ReviewedQuerySet):
     def current(self) -> "FigureQuerySet":
         """Figures not superseded by a later update."""
         return self.filter(superseded_by__isnull=True)
 
     def published(self) -> "FigureQuerySet":
-        """Figures of attributions of published claims."""
-        return self.filter(attribution__claim__publication="published")
+        """Figures the public sees: approved ones on approved attributions of published claims."""
+        return self.filter(
+            attribution__claim__publication="published",
+            attribution__review__in=LIVE,
+            review__in=LIVE,
+        )
+
+    def reviewed_for(self, user) -> "FigureQuerySet":
+        """Of these figures (of claims `user` may see), those in a review state `user` sees:
+        every one but the pending copies of edits for those who see drafts, approved ones on
+        approved attributions for the public."""
+        if sees_drafts(user):
+            return self.originals()
+        return self.filter(review__in=LIVE, attribution__review__in=LIVE)
 
     def visible_to(self, user) -> "FigureQuerySet":
-        """The figures `user` may see: those of the claims Claim.objects.visible_to shows."""
-        return self if sees_drafts(user) else self.published()
+        """The figures `user` may see: those of the claims Claim.objects.visible_to shows, in
+        the review states `reviewed_for` allows (the public: approved ones only)."""
+        return self.originals() if sees_drafts(user) else self.published()
 
 
-class Figure(Curated):
+class Figure(Reviewed, Curated):
     Measure = Measure
 
     Qualifier = Qualifier
@@ -357,6 +388,13 @@ class Figure(Curated):
                 condition=models.Q(as_of_precision__in=dates.DatePrecision.values),
                 name="figure_as_of_precision_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(review__in=Review.values), name="figure_review_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(replaces__isnull=True) | models.Q(review=Review.PENDING),
+                name="figure_edit_copy_pending",
+            ),
         ]
         indexes = [
             # Event comparisons: every figure of an event grouped by measure and population.
@@ -365,6 +403,8 @@ class Figure(Curated):
             models.Index(fields=["measure", "qualifier"], name="figure_measure_qualifier"),
             # Figures by as-of date (event timelines, date-range filters).
             models.Index(fields=["as_of"], name="figure_as_of"),
+            # The review queue: pending figures.
+            models.Index(fields=["review"], name="figure_review"),
         ]
 
     def __str__(self) -> str:

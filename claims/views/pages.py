@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from claims import appearance, comparison, dataset, relations
+from claims import appearance, comparison, dataset, evidence, relations
 from claims.evidence import attribution_origins
 from claims.filters import ClaimFilter, EventFilter
 from claims.models import Attribution, Claim, ClaimRelation, Event
@@ -114,14 +114,18 @@ def claim_detail(request, slug):
         Claim.objects.visible_to(request.user).select_related("event").prefetch_related("tags"),
         slug,
     )
-    attributions = comparison.claim_attributions(claim)
+    attributions = comparison.claim_attributions(claim, request.user)
     origins = attribution_origins(attributions)
     columns = comparison.stance_matrix(attributions, origins)
     related = ClaimRelation.objects.seen_from([claim.pk], Claim.objects.visible_to(request.user))[
         claim.pk
     ]
     has_figures = any(a.figures.all() for a in attributions)
-    compared = comparison.compare_figures(comparison.claim_figures(claim)) if has_figures else None
+    compared = (
+        comparison.compare_figures(comparison.claim_figures(claim, request.user))
+        if has_figures
+        else None
+    )
     return render(
         request,
         "claims/claim_detail.html",
@@ -143,6 +147,11 @@ def claim_detail(request, slug):
             "attribution_count": len(attributions),
             "permalink": reverse("claims:claim", kwargs={"slug": claim.pk}),
             "api_url": f"/api/v1/claims/{claim.pk}/",
+            "show_review": sees_drafts(request.user),
+            # Staff only: what the status would become once every pending change is approved.
+            "status_preview": (
+                evidence.previews([claim]).get(claim.pk) if sees_drafts(request.user) else None
+            ),
         },
     )
 
@@ -215,7 +224,7 @@ def event_detail(request, slug):
     )
     more_claims = len(claims) > EVENT_CLAIMS_SHOWN
     compared = comparison.compare_event(
-        event, event_claims.values("pk"), page=request.GET.get("figures")
+        event, event_claims.values("pk"), page=request.GET.get("figures"), user=request.user
     )
     return render(
         request,
@@ -234,7 +243,11 @@ def event_detail(request, slug):
 
 def search(request):
     query = request.GET.get("q", "")
-    results = run_search(query, Claim.objects.visible_to(request.user)) if query.strip() else None
+    results = (
+        run_search(query, Claim.objects.visible_to(request.user), request.user)
+        if query.strip()
+        else None
+    )
     return render(
         request,
         "claims/search.html",

@@ -94,7 +94,8 @@ def actor_detail(request, slug):
 
     # Where another named speaker takes the opposite stance on the same claim.
     others = list(
-        Attribution.objects.filter(claim_id__in=list(by_claim), speaker__isnull=False)
+        Attribution.objects.reviewed_for(request.user)
+        .filter(claim_id__in=list(by_claim), speaker__isnull=False)
         .exclude(speaker=actor)
         .select_related("speaker", "claim")
         .order_by("claim__text", "speaker__name", "pk")

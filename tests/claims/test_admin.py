@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from claims import services
 from claims.models import Attribution, Claim, Event, Figure
 from tests.admin_forms import form_data, staff_in
 from tests.factories import (
@@ -122,15 +123,20 @@ def test_bad_quote_on_attribution_page_is_a_form_error_on_the_quote_field(editor
     assert attribution.quote == "killing at least 46 people"
 
 
-def test_figures_are_edited_inline_on_the_attribution_page(editor_client, figure):
+def test_figures_are_edited_inline_on_the_attribution_page(editor_client, figure, reviewer):
     url = reverse("admin:claims_attribution_change", args=[figure.attribution.pk])
     data = form_data(editor_client.get(url))
     data["figures-0-value"] = "50"
     response = editor_client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
+    # The claim is published: the edit waits for review in a copy; the live figure is unchanged.
     figure.refresh_from_db()
-    assert figure.value == 50
-    assert figure.version == 2
+    assert (figure.value, figure.version) == (46, 1)
+    edit = Figure.objects.get(replaces=figure)
+    assert edit.value == 50
+    services.approve_evidence(items=[edit], by=reviewer)
+    figure.refresh_from_db()
+    assert (figure.value, figure.version) == (50, 2)
 
 
 def test_second_save_of_a_claim_is_refused_with_what_changed(client, figure):
@@ -163,6 +169,8 @@ def test_stale_inline_attribution_is_refused(client, figure):
     first, second = staff_in("Editors"), staff_in("Editors")
     attribution = figure.attribution
     claim = attribution.claim
+    # On a draft edits apply at once (on a published claim they wait for review as copies).
+    Claim.objects.filter(pk=claim.pk).update(publication=Claim.Publication.DRAFT)
     url = reverse("admin:claims_claim_change", args=[claim.pk])
     client.force_login(second)
     second_form = form_data(client.get(url))

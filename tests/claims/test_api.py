@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
+from claims import services
 from claims.models import Attribution, Claim, Figure
 from tests import factories
 from tests.api_helpers import (  # noqa: F401  (fixtures)
@@ -499,6 +500,13 @@ def test_editor_creates_an_attribution_anchored_in_the_text(editor, world):
     assert text[body["quote_start"] : body["quote_end"]] == "a bomb exploded near the gate"
     assert body["target"]["selector"][1]["start"] == body["quote_start"]
     assert response["ETag"] == '"1"'
+    assert body["review"] == "pending"  # the claim is published: it waits for a reviewer
+    claim = Claim.objects.get(pk=world["denial_claim"].pk)
+    assert claim.status != "contested"
+    services.approve_evidence(
+        items=[Attribution.objects.get(pk=body["id"])],
+        by=factories.UserFactory(is_superuser=True),
+    )
     assert Claim.objects.get(pk=world["denial_claim"].pk).status == "contested"
 
 
@@ -680,6 +688,10 @@ def test_delete_with_current_etag(editor, world):
         URL + f"attributions/{own.pk}/", HTTP_IF_MATCH=f'"{own.version}"'
     )
     assert response.status_code == 204
+    # The claim is published: the deletion waits for a reviewer, then the row is gone.
+    own.refresh_from_db()
+    assert own.review == "pending_deletion"
+    services.approve_evidence(items=[own], by=factories.UserFactory(is_superuser=True))
     assert not Attribution.objects.filter(pk=own.pk).exists()
 
 

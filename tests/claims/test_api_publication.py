@@ -5,6 +5,7 @@ the reviewers' fields, and figures that may not point readers at a draft."""
 
 import pytest
 
+from claims import services
 from claims.models import Claim, Figure
 from tests import factories
 from tests.api_helpers import (  # noqa: F401  (fixtures)
@@ -315,6 +316,11 @@ def test_superseded_by_may_point_at_a_later_published_figure(editor, world):
         HTTP_IF_MATCH=f'"{fig_own.version}"',
     )
     assert response.status_code == 200, response.json()
+    # The claim is published: the change waits for a reviewer, then applies.
+    assert Figure.objects.get(pk=fig_own.pk).superseded_by is None
+    edit = Figure.objects.get(replaces=fig_own)
+    assert edit.superseded_by == later
+    services.approve_evidence(items=[edit], by=factories.UserFactory(is_superuser=True))
     assert Figure.objects.get(pk=fig_own.pk).superseded_by == later
 
 

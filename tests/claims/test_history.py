@@ -22,8 +22,11 @@ def editor():
 
 
 def _claim_with_evidence():
-    """A claim whose latest version was saved after its attribution and figure were added."""
-    claim = ClaimFactory(text="Original wording")
+    """A draft claim whose latest version was saved after its attribution and figure were added.
+
+    A draft, so that edits and restores apply in place: these tests are about what a restore
+    brings back; on a published claim it waits for review (tests/claims/test_review.py)."""
+    claim = ClaimFactory(text="Original wording", publication=Claim.Publication.DRAFT)
     figure = FigureFactory(attribution__claim=claim, value=46)
     claim.save()
     return claim, figure.attribution, figure
@@ -57,7 +60,9 @@ def test_admin_create_change_and_delete_are_recorded_with_user_and_reason(client
 
 def test_bulk_delete_action_records_every_deletion(client, editor):
     client.force_login(editor)
-    attributions = [AttributionFactory() for _ in range(3)]
+    attributions = [
+        AttributionFactory(claim__publication=Claim.Publication.DRAFT) for _ in range(3)
+    ]
     client.post(
         reverse("admin:claims_attribution_changelist"),
         {
@@ -174,7 +179,7 @@ def test_simple_history_revert_form_cannot_write(client, reviewer):
 
 def test_restoring_a_version_saved_in_the_admin_includes_its_inline_rows(client, reviewer):
     client.force_login(reviewer)
-    claim = ClaimFactory(text="Before")
+    claim = ClaimFactory(text="Before", publication=Claim.Publication.DRAFT)  # edits in place
     attribution = AttributionFactory(claim=claim)
     url = reverse("admin:claims_claim_change", args=[claim.pk])
     data = form_data(client.get(url))

@@ -15,6 +15,7 @@ from tests.factories import (
     DocumentFactory,
     FigureFactory,
     OutletFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +24,13 @@ pytestmark = pytest.mark.django_db
 def status_of(claim):
     claim.refresh_from_db()
     return claim.status
+
+
+def approve(*claims) -> None:
+    """A reviewer approves every pending change to the claims' evidence (on a published claim
+    the write services only propose; tests/claims/test_review.py covers the review itself)."""
+    attributions, figures = services.pending_evidence([c.pk for c in claims])
+    services.approve_evidence(items=[*attributions, *figures], by=UserFactory(is_superuser=True))
 
 
 # Quote anchoring
@@ -234,8 +242,11 @@ def test_status_follows_attributions_added_edited_and_deleted():
     assert "refuted by Taliban (paraphrased" in claim.status_reason
     denial.stance = "neutral"
     services.save_attribution(attribution=denial)
+    assert status_of(claim) == "contested"  # the edit waits for review
+    approve(claim)
     assert status_of(claim) == "attributed"
     services.delete_attribution(attribution=support)
+    approve(claim)
     assert status_of(claim) == "unsupported"
 
 
@@ -244,6 +255,8 @@ def test_bulk_delete_refreshes_status():
     AttributionFactory(claim=claim)
     assert status_of(claim) == "reported"
     services.delete_attributions(attributions=Attribution.objects.filter(claim=claim))
+    assert status_of(claim) == "reported"  # the deletion waits for review
+    approve(claim)
     assert status_of(claim) == "unsupported"
 
 
@@ -262,6 +275,7 @@ def test_moving_an_attribution_refreshes_both_claims():
     attribution = AttributionFactory(claim=old)
     attribution.claim = new
     services.save_attribution(attribution=attribution)
+    approve(old)
     assert (status_of(old), status_of(new)) == ("unsupported", "reported")
 
 
@@ -284,8 +298,10 @@ def test_diverging_figures_contest_a_claim_and_superseding_settles_it():
     first.superseded_by = update
     first.full_clean()
     services.save_figure(figure=first)
+    approve(claim)
     assert status_of(claim) == "reported"
     services.delete_figures(figures=Figure.objects.filter(pk=update.pk))
+    approve(claim)
     assert status_of(claim) == "reported"
 
 
