@@ -369,6 +369,11 @@ def record_objects(objects: Iterable) -> int:
     return record(keys) if keys else 0
 
 
+def record_import(document) -> int:
+    """Log an imported document and the outlet the import may have created for it."""
+    return record_objects([o for o in (document, document.outlet) if o is not None])
+
+
 def rebuild() -> int:
     """Reconcile the log with the current public state: log an upsert for every public record
     whose representation differs from the logged one and a delete for every logged record that
