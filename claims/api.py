@@ -8,12 +8,13 @@ published claim is about. Outlets, documents and actors are public reference mat
 import json
 from collections import defaultdict
 from datetime import UTC
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
@@ -39,7 +40,7 @@ from api.viewsets import (
     IdCursorPagination,
     PagePagination,
 )
-from claims import intervals, provenance, services
+from claims import feed, intervals, provenance, services
 from claims.evidence import attribution_origins, previews, speaker_label
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
 from claims.models import (
@@ -48,6 +49,7 @@ from claims.models import (
     ClaimRelation,
     Event,
     Figure,
+    PublicChange,
     WebhookSubscription,
 )
 from claims.serializers import (
@@ -77,7 +79,6 @@ from claims.visibility import sees_drafts
 from curation.history import changes as version_changes
 from sources import api as source_api
 from sources import dates
-from sources.models import Actor, Document, Outlet
 from sources.serializers import OriginSerializer
 
 PUBLISHED = Claim.Publication.PUBLISHED
@@ -179,7 +180,43 @@ def provenance_responses(detail) -> dict:
     }
 
 
-class EventViewSet(ProvenanceMixin, CuratedViewSet):
+class FeedWritesMixin:
+    """API writes log their public changes (claims.feed) in the transaction of the write.
+
+    The feed's lock is taken before the row lock of the If-Match check, in the order the write
+    services take them. Viewsets whose writes go through services that log (`records = False`:
+    attributions, figures, documents) only take the lock.
+    """
+
+    records = True
+
+    def _lock_and_check(self, request):
+        feed.lock()
+        return super()._lock_and_check(request)
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            feed.lock()
+            super().perform_create(serializer)
+            if self.records:
+                feed.record_objects([serializer.instance])
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            feed.lock()
+            super().perform_update(serializer)
+            if self.records:
+                feed.record_objects([serializer.instance])
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            feed.lock()
+            affected = feed.affected_by([instance])
+            super().perform_destroy(instance)
+            feed.record(affected, expand=False)
+
+
+class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
     serializer_class = EventSerializer
     filterset_class = EventFilter
     ordering_fields = ["date", "name", "created_at", "updated_at"]
@@ -372,7 +409,7 @@ IF_MATCH_OPTIONAL = OpenApiParameter(
 )
 
 
-class ClaimViewSet(ProvenanceMixin, CuratedViewSet):
+class ClaimViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
     expandable = ("attributions",)
     serializer_class = ClaimSerializer
     detail_serializer_class = ClaimDetailSerializer
@@ -756,7 +793,8 @@ class ReviewActionsMixin:
         return self._decide(request, ids, "rejected", reason)
 
 
-class AttributionViewSet(ReviewActionsMixin, CuratedViewSet):
+class AttributionViewSet(FeedWritesMixin, ReviewActionsMixin, CuratedViewSet):
+    records = False
     expandable = ("figures",)
     serializer_class = AttributionSerializer
     detail_serializer_class = AttributionDetailSerializer
@@ -802,7 +840,8 @@ class AttributionViewSet(ReviewActionsMixin, CuratedViewSet):
         return super().list(request, *args, **kwargs)
 
 
-class FigureViewSet(ReviewActionsMixin, CuratedViewSet):
+class FigureViewSet(FeedWritesMixin, ReviewActionsMixin, CuratedViewSet):
+    records = False
     serializer_class = FigureSerializer
     write_serializer_class = FigureWriteSerializer
     filterset_class = FigureFilter
@@ -818,26 +857,29 @@ class FigureViewSet(ReviewActionsMixin, CuratedViewSet):
         services.delete_figure(figure=instance)
 
 
-CHANGE_TYPES = {
-    "actor": Actor,
-    "attribution": Attribution,
-    "claim": Claim,
-    "document": Document,
-    "event": Event,
-    "figure": Figure,
-    "outlet": Outlet,
-}
-EXTRA = {"claim": "publication", "attribution": "claim_id", "figure": "attribution_id"}
+def change_entry(change) -> dict:
+    """A feed entry (claims.models.PublicChange) as the feed and the webhooks give it."""
+    return {
+        "seq": change.pk,
+        "type": change.type,
+        "id": change.object_id,
+        "action": change.action,
+        "time": change.time,
+        "record": change.data,
+    }
 
 
 class ChangesView(GenericAPIView):
-    """Every create, update and delete after `since`, oldest first, for mirrors.
+    """The change feed: every change of every public record, oldest first, for mirrors.
 
-    Readers who see only published claims (claims.visibility) get changes of published claims
-    (publishing shows as a create, unpublishing as a delete), of the attributions and figures and
-    events visible to them now (`visible_to`), and every event delete; outlets, documents and
-    actors are public and always listed. Pages follow `next`; a page may hold fewer rows than
-    page_size when some were not visible to the reader.
+    Entries come from the log claims.feed appends in the transaction of each write: an upsert
+    holds the record exactly as an anonymous reader gets it from the list endpoint of its type,
+    a delete says it is no longer public (deleted, unpublished, withdrawn). Publishing a claim
+    logs the claim and all its evidence; unpublishing logs their deletes. Replaying the feed from
+    the beginning into an empty mapping {(type, id): record} gives the public API. Everyone,
+    staff included, reads the same public log (staff follow drafts through the claims' history).
+    Pages follow `next` (`?after=<seq>`); a cursor never skips an entry committed late, because
+    entries are appended one writer at a time.
     """
 
     permission_classes = [permissions.AllowAny]
@@ -847,79 +889,90 @@ class ChangesView(GenericAPIView):
     serializer_class = ChangeSerializer
 
     @staticmethod
-    def page_after(since, after_type, after_id, size) -> tuple[list, bool]:
-        """Up to `size` history rows after the cursor, oldest first, as (date, type, history id,
-        row), and whether more follow. Webhooks (claims.webhooks) read the feed through this and
-        `public_records`."""
-        rows = []
-        for name, model in CHANGE_TYPES.items():
-            history = model.history.model.objects
-            if after_type is None or name < after_type:
-                q = Q(history_date__gt=since)
-            elif name == after_type:
-                q = Q(history_date__gt=since) | Q(history_date=since, history_id__gt=after_id)
-            else:
-                q = Q(history_date__gte=since)
-            fields = ["id", "history_id", "history_date", "history_type"]
-            if name in EXTRA:
-                fields.append(EXTRA[name])
-            for row in (
-                history.filter(q).order_by("history_date", "history_id").values(*fields)[: size + 1]
-            ):
-                rows.append((row["history_date"], name, row["history_id"], row))
-        rows.sort(key=lambda r: r[:3])
+    def page_after(after: int, size: int, since=None) -> tuple[list, bool]:
+        """Up to `size` feed entries with a sequence number above `after` (and a time after
+        `since`), oldest first, and whether more follow. Webhooks (claims.webhooks) read the feed
+        through this and `public_records`."""
+        rows = PublicChange.objects.filter(pk__gt=after)
+        if since is not None:
+            rows = rows.filter(time__gt=since)
+        rows = list(rows.order_by("pk")[: size + 1])
         return rows[:size], len(rows) > size
 
-    @classmethod
-    def public_records(cls, page) -> list[dict]:
-        """The records of a page that anonymous readers may see."""
-        return cls._visible(page, None)
+    @staticmethod
+    def public_records(page) -> list[dict]:
+        """The entries of a page as the feed gives them."""
+        return [change_entry(change) for change in page]
 
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "since",
-                OpenApiTypes.DATETIME,
-                required=True,
-                description="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z; changes after it.",
+                "after",
+                int,
+                description="Entries after this sequence number (`seq`); 0 or absent: from the "
+                "beginning. The `next` link carries it.",
             ),
             OpenApiParameter(
-                "after",
-                str,
-                pattern=f"^({'|'.join(CHANGE_TYPES)}):[1-9][0-9]{{0,17}}$",
-                description="Tie-breaker from the `next` link (type:history id).",
+                "since",
+                OpenApiTypes.DATETIME,
+                description="Optional: only entries logged after this ISO 8601 date-time, e.g. "
+                "2026-01-31T12:00:00Z. A mirror starts from the beginning instead.",
             ),
-            OpenApiParameter("page_size", int, description=f"At most {MAX_PAGE_SIZE}."),
+            OpenApiParameter(
+                "page_size",
+                int,
+                description=f"From 1; above {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE}.",
+            ),
         ],
         responses={
             200: inline_serializer(
                 "ChangePage",
                 fields={
-                    "next": serializers.URLField(allow_null=True),
+                    "next": serializers.URLField(
+                        allow_null=True, help_text="The next page; null on the last one."
+                    ),
+                    "last": serializers.IntegerField(
+                        help_text="The sequence number to resume from later (`after`)."
+                    ),
                     "results": ChangeSerializer(many=True),
                 },
             )
         },
     )
     def get(self, request):
-        since, after_type, after_id = self._cursor(request)
+        after = self._after(request)
+        since = self._since(request)
         size = self._page_size(request)
-        page, more = self.page_after(since, after_type, after_id, size)
-        results = self._visible(page, request.user)
+        page, more = self.page_after(after, size, since)
+        last = page[-1].pk if page else after
         next_url = None
-        if more and page:
-            last_date, last_type, last_id, _ = page[-1]
-            next_url = (
-                reverse("api:changes", request=request)
-                + f"?since={last_date.isoformat().replace('+00:00', 'Z')}"
-                + f"&after={last_type}:{last_id}&page_size={size}"
-            )
-        return Response({"next": next_url, "results": results})
+        if more:
+            query = {"after": last, "page_size": size}
+            if "since" in request.query_params:
+                query["since"] = request.query_params["since"]
+            next_url = reverse("api:changes", request=request) + "?" + urlencode(query)
+        return Response(
+            {
+                "next": next_url,
+                "last": last,
+                "results": ChangeSerializer(self.public_records(page), many=True).data,
+            }
+        )
 
-    def _cursor(self, request):
+    @staticmethod
+    def _after(request) -> int:
+        raw = request.query_params.get("after", "0")
+        if raw == "0":
+            return 0
+        if not is_id(raw):
+            raise ValidationError({"after": ["A sequence number (`seq`), from the `next` link."]})
+        return int(raw)
+
+    @staticmethod
+    def _since(request):
         raw = request.query_params.get("since")
-        if not raw:
-            raise ValidationError({"since": ["Required: an ISO 8601 date-time."]})
+        if raw is None:
+            return None
         try:
             since = parse_datetime(raw.strip().replace(" ", "+"))
         except ValueError:
@@ -933,94 +986,14 @@ class ChangesView(GenericAPIView):
             since = since.astimezone(UTC)
         except OverflowError:
             raise ValidationError({"since": [f"Out of range: {raw[:40]!r}."]}) from None
-        after = request.query_params.get("after")
-        if not after:
-            return since, None, None
-        kind, _, number = after.partition(":")
-        if kind not in CHANGE_TYPES or not is_id(number):
-            raise ValidationError({"after": ["Use the value from the `next` link."]})
-        return since, kind, int(number)
+        return since
 
-    def _page_size(self, request) -> int:
+    @staticmethod
+    def _page_size(request) -> int:
         raw = request.query_params.get("page_size", "100")
         if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
             raise ValidationError({"page_size": ["A positive whole number."]})
         return min(int(raw), MAX_PAGE_SIZE)
-
-    @staticmethod
-    def _visible(page, user) -> list[dict]:
-        def change(name, row, action=None):
-            return {
-                "type": name,
-                "id": row["id"],
-                "action": action or ACTIONS[row["history_type"]],
-                "time": row["history_date"],
-            }
-
-        if sees_drafts(user):
-            return [change(name, row) for _, name, _, row in page]
-        claim_rows = [row for _, name, _, row in page if name == "claim"]
-        previous = ChangesView._previous_publication(claim_rows)
-        attribution_ids = {row["attribution_id"] for _, name, _, row in page if name == "figure"}
-        claim_of_attribution = dict(
-            Attribution.history.filter(id__in=attribution_ids).values_list("id", "claim_id")
-        )
-        claim_ids = {row["claim_id"] for _, name, _, row in page if name == "attribution"}
-        claim_ids |= set(claim_of_attribution.values())
-        published_now = set(
-            Claim.objects.visible_to(user).filter(pk__in=claim_ids).values_list("pk", flat=True)
-        )
-        event_ids = {row["id"] for _, name, _, row in page if name == "event"}
-        events_now = set(
-            Event.objects.visible_to(user).filter(pk__in=event_ids).values_list("pk", flat=True)
-            if event_ids
-            else ()
-        )
-        results = []
-        for _, name, _, row in page:
-            if name == "claim":
-                # A historical row has no QuerySet: it was visible to this reader when published.
-                was = previous.get(row["history_id"]) == PUBLISHED
-                now = row["publication"] == PUBLISHED
-                if now and row["history_type"] != "-":
-                    results.append(
-                        change(name, row, None if was or row["history_type"] == "+" else "create")
-                    )
-                elif was or (row["history_type"] == "-" and now):
-                    results.append(change(name, row, "delete"))
-            elif name == "attribution":
-                if row["claim_id"] in published_now:
-                    results.append(change(name, row))
-            elif name == "figure":
-                if claim_of_attribution.get(row["attribution_id"]) in published_now:
-                    results.append(change(name, row))
-            elif name == "event":
-                if row["id"] in events_now or row["history_type"] == "-":
-                    results.append(change(name, row))
-            else:
-                results.append(change(name, row))
-        return results
-
-    @staticmethod
-    def _previous_publication(claim_rows) -> dict[int, str | None]:
-        """For each historical claim row: the publication state of the row before it."""
-        if not claim_rows:
-            return {}
-        latest = max(row["history_date"] for row in claim_rows)
-        by_claim = defaultdict(list)
-        for row in (
-            Claim.history.filter(id__in={r["id"] for r in claim_rows}, history_date__lte=latest)
-            .order_by("history_date", "history_id")
-            .values("id", "history_id", "publication")
-        ):
-            by_claim[row["id"]].append(row)
-        previous = {}
-        for rows in by_claim.values():
-            before = None
-            for row in rows:
-                previous[row["history_id"]] = before
-                before = row["publication"]
-        return previous
 
 
 class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
@@ -1058,7 +1031,32 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 
-class DocumentViewSet(source_api.DocumentViewSet):
-    """Documents as the claims app serves them: writes go through claims.services.save_document."""
+class DocumentViewSet(FeedWritesMixin, source_api.DocumentViewSet):
+    """Documents as the claims app serves them: writes go through claims.services.save_document,
+    which logs the public changes; a delete logs them here."""
+
+    records = False
 
     write_serializer_class = DocumentWriteSerializer
+
+
+class OutletViewSet(FeedWritesMixin, source_api.OutletViewSet):
+    """Outlets as the claims app serves them: writes log their public changes (claims.feed)."""
+
+
+class ActorViewSet(FeedWritesMixin, source_api.ActorViewSet):
+    """Actors as the claims app serves them: writes log their public changes (claims.feed)."""
+
+
+# The change feed logs each public record as the list endpoint of its type gives it.
+feed.register_viewsets(
+    {
+        "outlet": OutletViewSet,
+        "actor": ActorViewSet,
+        "document": DocumentViewSet,
+        "event": EventViewSet,
+        "claim": ClaimViewSet,
+        "attribution": AttributionViewSet,
+        "figure": FigureViewSet,
+    }
+)

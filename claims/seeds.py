@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from claims import services
+from claims import feed, services
 from claims.models import Attribution, Claim, Event, Figure, Tag
 from sources.dates import DatePrecision
 from sources.models import Actor, ActorAlias, Document, Outlet, content_hash
@@ -396,4 +396,8 @@ def load_seeds(folder: Path) -> LoadReport:
     """
     with transaction.atomic():
         _one_load_at_a_time()
-        return _Loader(Path(folder)).load()
+        # Outlets, actors, documents and events are saved directly: the change feed is reconciled
+        # with the public state once, at the end, rather than after each attribution.
+        with feed.deferred(rebuild_after=True):
+            report = _Loader(Path(folder)).load()
+        return report

@@ -642,12 +642,27 @@ class EventFiguresSerializer(serializers.Serializer):
 
 
 class ChangeSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(
-        choices=["outlet", "document", "actor", "event", "claim", "attribution", "figure"]
+    """One entry of the change feed (claims.feed)."""
+
+    seq = serializers.IntegerField(
+        help_text="The entry's sequence number: entries are ordered by it; pass the last one "
+        "you read as `after`."
     )
-    id = serializers.IntegerField()
-    action = serializers.ChoiceField(choices=["create", "update", "delete"])
+    type = serializers.ChoiceField(
+        choices=["outlet", "actor", "document", "event", "claim", "attribution", "figure"]
+    )
+    id = serializers.IntegerField(help_text="The record's id in the list endpoint of `type`.")
+    action = serializers.ChoiceField(
+        choices=["upsert", "delete"],
+        help_text="upsert: the record is now `record` (created, edited or published); delete: "
+        "it is no longer public (deleted, unpublished or withdrawn).",
+    )
     time = serializers.DateTimeField()
+    record = serializers.JSONField(
+        allow_null=True,
+        help_text="For an upsert: the record exactly as an anonymous reader gets it in the list "
+        "endpoint of `type` (e.g. /api/v1/claims/ for a claim); null for a delete.",
+    )
 
 
 class HistoryEntrySerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from claims import evidence, relations
+from claims import evidence, feed, relations
 from claims.models import Attribution, Claim, ClaimRelation, Event, Figure, Tag
 from sources.models import Document
 
@@ -33,6 +33,7 @@ def _lock_claims(claim_ids: Iterable[int | None]) -> list[int]:
     ids = sorted({pk for pk in claim_ids if pk is not None})
     if not ids:
         return []
+    feed.lock()  # before any claim row: every writer takes the two locks in this order
     return list(
         Claim.objects.select_for_update(of=("self",), no_key=True)
         .filter(pk__in=ids)
@@ -66,12 +67,25 @@ def refresh_claims(claim_ids: Iterable[int | None]) -> dict[int, tuple[str, str]
 
 
 def _store(claim_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """Derive and store the status of claims whose rows the caller has locked."""
+    """Derive and store the status of claims whose rows the caller has locked, and log the
+    public changes of these claims and their evidence (every evidence write ends here)."""
     derived = evidence.derive(claim_ids)
     # One UPDATE per claim: cheaper than bulk_update's CASE over a thousand rows.
     for pk, (status, reason) in derived.items():
         Claim.objects.filter(pk=pk).update(status=status, status_reason=reason)
+    _public_changed(claim_ids)
     return derived
+
+
+def _public_changed(claim_ids: Iterable[int | None]) -> None:
+    """The one entry point through which services log claim-related public changes: the claims,
+    their attributions and figures, their events and the sources they cite are recomputed as an
+    anonymous reader sees them and appended to the change feed when they differ (claims.feed).
+
+    Evidence writes, refresh_claims (bulk loaders), relations and restore reach it through the
+    status refresh; the publication transitions call it directly.
+    """
+    feed.record_claims(claim_ids)
 
 
 def _refresh(claim_ids: Iterable[int | None]) -> None:
@@ -297,10 +311,6 @@ def delete_figures(*, figures: QuerySet) -> int:
     return len(rows)
 
 
-def _public_changed(claim_ids: Iterable[int]) -> None:
-    """The change feed records public changes here."""
-
-
 def may_review(user) -> bool:
     """Whether `user` may approve and reject evidence (reviewers: the publish permission)."""
     return user is not None and user.has_perm(REVIEW_PERMISSION)
@@ -443,6 +453,7 @@ def pending_evidence(claim_ids: Iterable[int] | None = None) -> tuple[list, list
 def save_relation(*, relation: ClaimRelation) -> ClaimRelation:
     """Save a new or edited relation (validated with full_clean) and refresh every claim whose
     status it changes, before and after the change."""
+    feed.lock()
     before: set[int] = set()
     if relation.pk:
         old = ClaimRelation.objects.filter(pk=relation.pk).values("claim_id", "target_id").first()
@@ -456,6 +467,7 @@ def save_relation(*, relation: ClaimRelation) -> ClaimRelation:
 @transaction.atomic
 def delete_relation(*, relation: ClaimRelation) -> None:
     """Delete a relation and refresh the claims it linked and those their status reads."""
+    feed.lock()
     affected = ClaimRelation.objects.affected_by({relation.claim_id, relation.target_id})
     relation.delete()
     refresh_claims(affected)
@@ -484,6 +496,7 @@ def save_document(*, document: Document) -> Document:
     When the text changed, every quote in it is re-anchored; when the text, the copy chain, the
     publisher or the date changed, every claim cited in it or in a copy of it is refreshed.
     """
+    feed.lock()
     old = None
     if document.pk:
         old = (
@@ -493,14 +506,17 @@ def save_document(*, document: Document) -> Document:
             .first()
         )
     document.save()
-    if old is None:
-        return document
-    if old["text"] != document.text:
-        for attribution in document.attributions.select_related("document"):
-            attribution.document = document
-            attribution.save()
-    if old["text"] != document.text or any(old[k] != getattr(document, k) for k in _ORIGIN_FIELDS):
-        refresh_claims_for_documents(document.lineage_ids())
+    if old is not None:
+        if old["text"] != document.text:
+            for attribution in document.attributions.select_related("document"):
+                attribution.document = document
+                attribution.save()
+        if old["text"] != document.text or any(
+            old[k] != getattr(document, k) for k in _ORIGIN_FIELDS
+        ):
+            refresh_claims_for_documents(document.lineage_ids())
+    # Documents are public: the document and the attributions showing its title and date.
+    feed.record_objects([document])
     return document
 
 
@@ -623,6 +639,7 @@ def _save_with_reason(instance, *, by, reason: str, at=None) -> None:
 
 def _lock(claim: Claim) -> Claim:
     """Lock the claim's row for the rest of the transaction and reload it."""
+    feed.lock()
     Claim.objects.select_for_update(of=("self",)).filter(pk=claim.pk).values_list(
         "pk", flat=True
     ).first()
@@ -673,6 +690,7 @@ def publish(*, claim: Claim, by) -> Claim:
     _save_with_reason(claim, by=by, reason="Published")
     approve_with_claims(claim_ids=[claim.pk], by=by, at=claim.published_at)
     claim.refresh_from_db()
+    _public_changed([claim.pk])  # the claim and all its evidence become public
     return claim
 
 
@@ -725,7 +743,7 @@ def unpublish(*, claim: Claim, by, reason: str) -> Claim:
     claim.published_at = None
     claim.review_note = reason
     _save_with_reason(claim, by=by, reason=f"Unpublished: {reason}")
-    _public_changed([claim.pk])
+    _public_changed([claim.pk])  # withdrawn: deletes of the claim and all its evidence
     return claim
 
 
@@ -834,6 +852,7 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
     from sources.models import Actor, Outlet
 
     _require(by, PUBLISH_PERMISSION, "restore claims")
+    feed.lock()
     HistoricalClaim = Claim.history.model
     if history_id is not None:
         record = HistoricalClaim.objects.filter(id=claim_id, history_id=history_id).first()

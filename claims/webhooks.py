@@ -1,7 +1,8 @@
 """Webhooks: a signed POST to each active subscription for each public change.
 
-The records are those of the change feed (/api/v1/changes/) as an anonymous reader sees them,
-read through claims.api.ChangesView, so drafts and claims in review never leave the building.
+The records are the entries of the change feed (/api/v1/changes/, claims.feed), read through
+claims.api.ChangesView: public records only, so drafts and claims in review never leave the
+building.
 
 Flow, all in background tasks (Django's tasks framework, settings.TASKS):
 1. After a write request commits, WebhookDispatchMiddleware enqueues `dispatch_changes`.
@@ -63,25 +64,25 @@ def _record(change: dict) -> dict:
 
 @transaction.atomic
 def record_changes(subscription: WebhookSubscription) -> list[int]:
-    """Log a delivery for each public change after the subscription's cursor and move the
+    """Log a delivery for each feed entry after the subscription's cursor (its last sequence
+    number; a new subscription starts with the entries logged after it was created) and move the
     cursor. Returns the new deliveries' ids."""
     from claims.api import ChangesView
 
     sub = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
     created = []
     while True:
-        page, more = ChangesView.page_after(
-            sub.cursor_time, sub.cursor_type or None, sub.cursor_id, BATCH
-        )
+        since = None if sub.cursor_id else sub.cursor_time
+        page, more = ChangesView.page_after(sub.cursor_id, BATCH, since)
         if not page:
             break
         for change in ChangesView.public_records(page):
             payload = {"subscription": sub.pk, "change": _record(change)}
             created.append(WebhookDelivery.objects.create(subscription=sub, payload=payload).pk)
-        sub.cursor_time, sub.cursor_type, sub.cursor_id, _ = page[-1]
+        sub.cursor_id = page[-1].pk
         if not more:
             break
-    sub.save(update_fields=["cursor_time", "cursor_type", "cursor_id"])
+    sub.save(update_fields=["cursor_id"])
     return created
 
 

@@ -5,15 +5,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from claims.api import (
+    ActorViewSet,
     AttributionViewSet,
     ChangesView,
     ClaimViewSet,
     DocumentViewSet,
     EventViewSet,
     FigureViewSet,
+    OutletViewSet,
     WebhookSubscriptionViewSet,
 )
-from sources.api import ActorViewSet, OutletViewSet
 
 router = DefaultRouter()
 router.register("outlets", OutletViewSet, basename="outlet")

@@ -20,11 +20,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from claims import feed
 from claims.admin.document import DocumentAdmin
 from claims.models import Attribution, Claim, Event, Figure
 from curation.admin import SafeAutocompleteMixin
@@ -281,14 +283,17 @@ class DocumentSuggestionsAdminMixin:
                 upload = form.cleaned_data["file"]
                 published: datetime.date | None = form.cleaned_data["published"]
                 try:
-                    result = import_document(
-                        upload.read(MAX_BYTES + 1),
-                        name=upload.name,
-                        outlet=form.cleaned_data["outlet"],
-                        url=form.cleaned_data["url"],
-                        published=published,
-                        title=form.cleaned_data["title"],
-                    )
+                    with transaction.atomic():  # the document and its change-feed entries
+                        result = import_document(
+                            upload.read(MAX_BYTES + 1),
+                            name=upload.name,
+                            outlet=form.cleaned_data["outlet"],
+                            url=form.cleaned_data["url"],
+                            published=published,
+                            title=form.cleaned_data["title"],
+                        )
+                        if result.created:
+                            feed.record_import(result.document)
                 except ImportRefused as error:
                     form.add_error("file", str(error))
                 else:

@@ -8,6 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from claims import feed
 from claims.models import Attribution, Claim, Figure
 from tests import factories
 
@@ -107,6 +108,7 @@ def world(db):
     )
     for claim in (toll, denial_claim, draft):
         claim.refresh_from_db()
+    feed.rebuild()  # written with factories, as a loader would: log the public state
     return {
         "event": event,
         "outlet_a": outlet_a,

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from claims import evidence, services
 from claims.admin.attribution import AttributionInline, EvidenceWritesMixin
+from claims.admin.feed import FeedAdminMixin
 from claims.admin.relation import ClaimRelationInline
 from claims.models import Claim
 from curation.admin import CuratedAdmin
@@ -52,7 +53,7 @@ def _message(error) -> str:
 
 
 @admin.register(Claim)
-class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
+class ClaimAdmin(FeedAdminMixin, EvidenceWritesMixin, CuratedAdmin):
     list_display = [
         "text",
         "event",

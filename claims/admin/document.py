@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html, format_html_join
 
 from claims import services
+from claims.admin.feed import FeedAdminMixin
 from sources.admin import DocumentAdmin as SourcesDocumentAdmin
 from sources.models import Document
 
@@ -40,7 +41,7 @@ admin.site.unregister(Document)
 
 
 @admin.register(Document)
-class DocumentAdmin(SourcesDocumentAdmin):
+class DocumentAdmin(FeedAdminMixin, SourcesDocumentAdmin):
     readonly_fields = ["marked_quotes", "attribution_list", *SourcesDocumentAdmin.readonly_fields]
     fieldsets = [
         *SourcesDocumentAdmin.fieldsets[:-1],

@@ -1,11 +1,12 @@
 from django.contrib import admin
 
+from claims.admin.feed import FeedAdminMixin
 from claims.models import Event, Tag
 from curation.admin import CuratedAdmin
 
 
 @admin.register(Event)
-class EventAdmin(CuratedAdmin):
+class EventAdmin(FeedAdminMixin, CuratedAdmin):
     list_display = ["name", "date", "date_precision", "place", "updated_at"]
     list_filter = [("date", admin.EmptyFieldListFilter), "place"]
     search_fields = ["name", "slug", "place", "description"]
@@ -15,7 +16,7 @@ class EventAdmin(CuratedAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(FeedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

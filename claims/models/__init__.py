@@ -1,6 +1,7 @@
 from claims.models.attribution import Attribution, AttributionQuerySet, Figure, FigureQuerySet
 from claims.models.claim import Claim, ClaimQuerySet, Tag
 from claims.models.event import Event
+from claims.models.feed import PublicChange, PublicRecord
 from claims.models.relation import ClaimRelation, ClaimRelationQuerySet
 from claims.models.webhook import WebhookDelivery, WebhookSubscription
 
@@ -14,6 +15,8 @@ __all__ = [
     "Event",
     "Figure",
     "FigureQuerySet",
+    "PublicChange",
+    "PublicRecord",
     "Tag",
     "WebhookDelivery",
     "WebhookSubscription",

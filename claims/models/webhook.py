@@ -34,9 +34,9 @@ class WebhookSubscription(models.Model):
     failure_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Consecutive failed attempts; reset by a success."
     )
-    # The change feed position up to which deliveries were made (see claims.webhooks).
+    # The change feed position up to which deliveries were made (see claims.webhooks): the last
+    # sequence number sent, 0 before the first; until then, entries after cursor_time.
     cursor_time = models.DateTimeField(default=timezone.now, editable=False)
-    cursor_type = models.CharField(max_length=20, blank=True, editable=False)
     cursor_id = models.PositiveBigIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from claims import webhooks
+from claims import services, webhooks
 from claims.models import Claim, WebhookDelivery, WebhookSubscription
 from tests.api_helpers import editor_permissions, grant, token_client
 from tests.factories import ClaimFactory, EventFactory, UserFactory
@@ -115,8 +115,10 @@ def create_claim(client, publication: str, capture) -> dict:
 
 def public_change() -> Claim:
     """One change in the public feed: a published claim about no event (an event alone is public
-    only once a published claim is about it)."""
-    return ClaimFactory(event=None)
+    only once a published claim is about it), logged by the loaders' refresh service."""
+    claim = ClaimFactory(event=None)
+    services.refresh_claims([claim.pk])
+    return claim
 
 
 def test_a_published_claim_is_posted_signed_with_the_change_feeds_record(
@@ -133,7 +135,7 @@ def test_a_published_claim_is_posted_signed_with_the_change_feeds_record(
     since = before.isoformat().replace("+00:00", "Z")
     feed = APIClient().get("/api/v1/changes/", {"since": since}).json()["results"]
     assert receiver.changes() == feed
-    assert {"type": "claim", "id": claim["id"], "action": "create"} in [
+    assert {"type": "claim", "id": claim["id"], "action": "upsert"} in [
         {k: c[k] for k in ("type", "id", "action")} for c in receiver.changes()
     ]
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
@@ -263,5 +265,5 @@ def test_the_sweep_command_sends_changes_made_outside_requests(
         call_command("deliver_webhooks", stdout=out)
     assert out.getvalue().startswith("1 deliveries logged")
     assert [(c["type"], c["id"], c["action"]) for c in receiver.changes()] == [
-        ("claim", claim.pk, "create")
+        ("claim", claim.pk, "upsert")
     ]
