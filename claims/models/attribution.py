@@ -86,6 +86,9 @@ class Attribution(Curated):
         blank=True,
         help_text="When the speaker said it, if known. Never after the document's date.",
     )
+    # Derived (set_said_on): the date it was said by the one rule, stored so that date ranges are
+    # one indexed condition. Kept current by save() and by claims.services.save_document.
+    said_on = models.DateField(null=True, blank=True, editable=False)
     voice = models.CharField(max_length=12, choices=Voice.choices)
     stance = models.CharField(max_length=10, choices=Stance.choices)
     quote = models.TextField(
@@ -144,8 +147,10 @@ class Attribution(Curated):
             models.Index(fields=["document", "quote_start"], name="attribution_document"),
             # ?voice=&stance= filters.
             models.Index(fields=["voice", "stance"], name="attribution_voice_stance"),
-            # Date-range filters.
             models.Index(fields=["stated_on"], name="attribution_stated_on"),
+            # Date-range filters (claims.filters.dated_between): the claims said in a range, read
+            # from the index alone.
+            models.Index(fields=["said_on", "claim"], name="attribution_said_on"),
             # ?via= and outlet pages (whom an outlet relayed).
             models.Index(fields=["via"], name="attribution_via"),
         ]
@@ -212,10 +217,19 @@ class Attribution(Curated):
         if errors:
             raise ValidationError(errors)
 
+    def set_said_on(self) -> None:
+        """The date it was said: the stated date, else the document's date (None when neither).
+
+        The one rule; claims.services.save_document applies it to a document's attributions when
+        the document's date changes, and the migration that added the column backfilled it.
+        """
+        self.said_on = self.stated_on or self.document.published
+
     def save(self, *args, **kwargs):
-        # Only this row's derived fields (the quote's offsets). The claim's status is refreshed
-        # by the write services in claims.services, which every writer calls.
+        # Only this row's derived fields (the quote's offsets, the date it was said). The claim's
+        # status is refreshed by the write services in claims.services, which every writer calls.
         self.anchor()
+        self.set_said_on()
         super().save(*args, **kwargs)
 
     def origin(self, document_origin: tuple[tuple, str] | None = None) -> tuple[tuple, str]:
