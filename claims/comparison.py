@@ -124,7 +124,7 @@ def claim_figures(claim: Claim) -> QuerySet:
     return Figure.objects.filter(attribution__claim=claim).order_by(*ORDER)
 
 
-def _facts(figures: QuerySet) -> list[intervals.FigureFact]:
+def figure_facts(figures: QuerySet) -> list[intervals.FigureFact]:
     """Every figure as a FigureFact, from one narrow query (no model instances)."""
     columns = ("pk", "attribution_id", "event_id", "measure", "population", "low", "high")
     facts = []
@@ -189,7 +189,7 @@ def compare_event(event: Event, claims, page: int | str | None = 1) -> EventComp
 
 def compare_figures(queryset: QuerySet, page: int | str | None = 1) -> EventComparison:
     """compare_event for any set of figures (an event's, one claim's)."""
-    all_facts = _facts(queryset)
+    all_facts = figure_facts(queryset)
     figures_page = Paginator(all_facts, FIGURES_PER_PAGE).get_page(page)
     report = intervals.find_divergences(all_facts, limit=intervals.DIVERGENCES_LISTED)
     found = report.pairs
