@@ -126,14 +126,7 @@ def claim_figures(claim: Claim) -> QuerySet:
 
 def figure_facts(figures: QuerySet) -> list[intervals.FigureFact]:
     """Every figure as a FigureFact, from one narrow query (no model instances)."""
-    columns = ("pk", "attribution_id", "event_id", "measure", "population", "low", "high")
-    facts = []
-    for *head, low, high, superseded_by in figures.values_list(*columns, "superseded_by_id"):
-        upper = intervals.INF if high is None else high
-        facts.append(
-            intervals.FigureFact(*head, intervals.Interval(low, upper), superseded_by is not None)
-        )
-    return facts
+    return [Figure.fact_from(*row) for row in figures.values_list(*Figure.FACT_COLUMNS)]
 
 
 def _placed(f: Figure, a: Attribution) -> tuple[date | None, str]:
