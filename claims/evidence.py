@@ -19,7 +19,7 @@ from django.conf import settings
 
 from claims import intervals, status
 from claims.models import Attribution, Claim, ClaimRelation, Figure
-from sources.models import Document, Origin
+from sources.models import Document, Origin, one_of
 
 # Only the values the rules read, as plain rows: no model instances (a claim with a thousand
 # attributions made four thousand of them, with speaker, via and document, on every write).
@@ -150,13 +150,12 @@ def gather(
     facts: dict[int, list[intervals.FigureFact]] = defaultdict(list)
     texts: dict[int, dict[int, str]] = defaultdict(dict)
     tolerances: dict[int, dict[int, float]] = defaultdict(dict)
-    # By attribution ids, not through a join on the claim: on a hot claim the join made the
-    # planner scan every figure. In chunks: SQLite caps the parameters of one query.
-    ids = list(claim_of)
     approximately = Figure.Qualifier.APPROXIMATELY
-    for start in range(0, len(ids), 5000):
+    # By attribution ids, not through a join on the claim: on a hot claim the join made the
+    # planner scan every figure.
+    for among in one_of(Figure, "attribution_id", list(claim_of)):
         figures = (
-            Figure.objects.filter(attribution_id__in=ids[start : start + 5000])
+            Figure.objects.filter(among)
             .order_by()
             .values_list(*Figure.FACT_COLUMNS, "text", "qualifier")
         )
