@@ -571,6 +571,7 @@ def write(c: Corpus, report: Report | None = None, progress=None) -> Report:
                     speaker_description=description,
                     via_id=None if via is None else outlet_pk[via],
                     stated_on=stated_on,
+                    said_on=stated_on or c.documents[doc][2],  # Attribution.set_said_on
                     voice=voice,
                     stance=stance,
                     quote=texts[doc][start:end],

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -30,9 +30,10 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from api.filters import is_id
-from api.renderers import JSONLDRenderer, TurtleRenderer
+from api.renderers import CSVRenderer, JSONLDRenderer, TurtleRenderer, stream_csv
 from api.serializers import field_errors
 from api.viewsets import (
+    CSV_CHUNK,
     MAX_PAGE_SIZE,
     ApiSchema,
     Conflict,
@@ -41,6 +42,8 @@ from api.viewsets import (
     PagePagination,
 )
 from claims import feed, intervals, provenance, services
+from claims.comparison import FIGURES_PER_PAGE, figure_facts
+from claims.comparison import ORDER as FIGURE_ORDER
 from claims.evidence import attribution_origins, previews, speaker_label
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
 from claims.models import (
@@ -216,6 +219,15 @@ class FeedWritesMixin:
             feed.record(affected, expand=False)
 
 
+# The event figures API pages as the event page does: a hot event holds thousands of figures.
+FIGURES_PAGE_SIZE = FIGURES_PER_PAGE
+
+
+class FigurePagePagination(PagePagination):
+    page_size = FIGURES_PAGE_SIZE
+    max_page_size = FIGURES_PAGE_SIZE
+
+
 class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
     serializer_class = EventSerializer
     filterset_class = EventFilter
@@ -234,37 +246,91 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
         return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
-        summary="Every figure for the event, grouped by measure and population",
-        description="Each figure with its interval, origin and document; per group the overall "
-        "low/high and the pairs of estimates that diverge (intervals that do not overlap; "
-        "sub-populations of one attribution roll up into a lower bound for the total). "
+        summary="The event's figures, grouped by measure and population, a page at a time",
+        description="Every group of the event's figures (by measure and population) with its "
+        "overall low/high, its figure count and the pairs of estimates that diverge (intervals "
+        "that do not overlap; sub-populations of one attribution roll up into a lower bound for "
+        "the total), all computed over every figure of the event; each group's `figures` holds "
+        "the figures of this page only, with their interval, origin and document. Pages follow "
+        "(measure, population, low, id) order: `page` and `page_size` (default and at most "
+        f"{FIGURES_PAGE_SIZE}) as in every list, `count`, `next` and `previous` as there. "
         f"At most {intervals.DIVERGENCES_LISTED} pairs are listed per group, the widest apart; "
-        "`divergence_count` counts them all.",
-        responses={200: EventFiguresSerializer},
+        "`divergence_count` counts them all. `?format=csv` streams every figure, one per row, "
+        "unpaginated.",
+        parameters=[
+            OpenApiParameter("page", int, description="A page number, from 1."),
+            OpenApiParameter(
+                "page_size",
+                int,
+                description=f"Figures per page, from 1; above {FIGURES_PAGE_SIZE} gives "
+                f"{FIGURES_PAGE_SIZE}.",
+            ),
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "csv"],
+                description="csv: every figure of the event, one per row, streamed (`page` and "
+                "`page_size` are ignored).",
+            ),
+        ],
+        responses={200: EventFiguresSerializer, (200, "text/csv"): OpenApiTypes.STR},
     )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=FigurePagePagination)
     def figures(self, request, pk=None):
         event = self.get_object()
-        figures = (
-            Figure.objects.visible_to(request.user)
-            .filter(event=event)
-            .select_related(
-                "attribution__speaker", "attribution__via", "attribution__document__outlet"
-            )
-            .defer("attribution__document__text")
-        )
-        figures = list(figures.order_by("measure", "population", "low", "pk"))
+        visible = Figure.objects.visible_to(request.user).filter(event=event)
+        # Divergences and envelopes are over every figure: from one narrow query, no model rows.
+        facts = figure_facts(visible.order_by(*FIGURE_ORDER))
+        if self.wants_csv():
+            return self.stream_figures_csv(visible, facts)
+        paginator = self.paginator
+        page = paginator.paginate_queryset(facts, request, view=self)
+        figures = _figure_rows_for(visible, [f.id for f in page])
         origins = attribution_origins({f.attribution_id: f.attribution for f in figures}.values())
-        if getattr(request.accepted_renderer, "format", None) == "csv":
-            return Response(figure_rows(figures, origins))
         return Response(
-            {"event": {"id": event.pk, "name": event.name}, "groups": compare(figures, origins)}
+            {
+                "event": {"id": event.pk, "name": event.name},
+                "count": paginator.page.paginator.count,
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+                **compare(facts, figures, origins),
+            }
         )
 
+    def stream_figures_csv(self, visible, facts) -> StreamingHttpResponse:
+        """Every figure as a CSV row, read CSV_CHUNK figures (and their origins) at a time."""
+        diverging = intervals.find_divergences(facts, limit=0).marked_figure_ids
+        ids = [f.id for f in facts]
 
-def figure_rows(figures: list[Figure], origins: dict) -> list[dict]:
-    """One plain row per figure for CSV: numbers, words and ISO dates, nothing nested."""
-    diverging = intervals.find_divergences((f.fact() for f in figures), limit=0).marked_figure_ids
+        def chunks():
+            for start in range(0, len(ids), CSV_CHUNK):
+                figures = _figure_rows_for(visible, ids[start : start + CSV_CHUNK])
+                attributions = {f.attribution_id: f.attribution for f in figures}
+                yield figure_rows(figures, attribution_origins(attributions.values()), diverging)
+
+        response = StreamingHttpResponse(
+            stream_csv(chunks()), content_type=f"{CSVRenderer.media_type}; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="event-figures.csv"'
+        return response
+
+
+def _figure_rows_for(visible, ids: list[int]) -> list[Figure]:
+    """These figures (ids among `visible`) as model rows with what a figure row shows, in the
+    order of `ids`."""
+    loaded = (
+        visible.filter(pk__in=ids)
+        .select_related("attribution__speaker", "attribution__via", "attribution__document__outlet")
+        .defer("attribution__document__text")
+        .in_bulk()
+    )
+    return [loaded[pk] for pk in ids if pk in loaded]
+
+
+def figure_rows(figures: list[Figure], origins: dict, diverging: set[int]) -> list[dict]:
+    """One plain row per figure for CSV: numbers, words and ISO dates, nothing nested.
+
+    `diverging`: the ids of the figures that diverge, found among every figure of the event."""
     rows = []
     for f in figures:
         a = f.attribution
@@ -310,11 +376,11 @@ def _estimate(est: intervals.Estimate) -> dict:
     }
 
 
-def compare(figures: list[Figure], origins: dict) -> list[dict]:
-    """Group figures by (measure, population) with their envelope and divergences."""
-    found = intervals.find_divergences(
-        (f.fact() for f in figures), limit=intervals.DIVERGENCES_LISTED
-    )
+def compare(facts: list[intervals.FigureFact], figures: list[Figure], origins: dict) -> dict:
+    """Every group of figures (by measure and population) with its envelope, figure count and
+    divergences, all over `facts` (every figure), and `figures` (one page of them, with their
+    attribution, speaker, via and document loaded) listed in their groups."""
+    found = intervals.find_divergences(facts, limit=intervals.DIVERGENCES_LISTED)
     diverging = found.marked_figure_ids
     counts: dict[tuple, int] = defaultdict(int)
     for (_event, measure, population), n in found.counts.items():
@@ -329,6 +395,7 @@ def compare(figures: list[Figure], origins: dict) -> list[dict]:
                 "population": population,
                 "low": None,
                 "high": None,
+                "figure_count": 0,
                 "figures": [],
                 "divergences": [],
                 "divergence_count": counts[key],
@@ -336,10 +403,14 @@ def compare(figures: list[Figure], origins: dict) -> list[dict]:
             }
         return groups[key]
 
+    for fact in facts:
+        entry = group(fact.measure, fact.population)
+        entry["figure_count"] += 1
+        if not fact.superseded:
+            entry["_bounds"].append((fact.interval.low, fact.interval.high))
     for f in figures:
         a = f.attribution
-        entry = group(f.measure, f.population)
-        entry["figures"].append(
+        group(f.measure, f.population)["figures"].append(
             {
                 "id": f.pk,
                 "claim": a.claim_id,
@@ -361,8 +432,6 @@ def compare(figures: list[Figure], origins: dict) -> list[dict]:
                 "document": document_ref(a.document),
             }
         )
-        if f.superseded_by_id is None:
-            entry["_bounds"].append((f.low, f.high))
     for d in found.pairs:
         group(d.measure, d.population)["divergences"].append(
             {"a": _estimate(d.a), "b": _estimate(d.b)}
@@ -371,9 +440,8 @@ def compare(figures: list[Figure], origins: dict) -> list[dict]:
         bounds = entry.pop("_bounds")
         if bounds:
             entry["low"] = intervals.as_number(min(low for low, _ in bounds))
-            highs = [high for _, high in bounds]
-            entry["high"] = None if None in highs else intervals.as_number(max(highs), upper=True)
-    return list(groups.values())
+            entry["high"] = intervals.as_number(max(high for _, high in bounds), upper=True)
+    return {"groups": list(groups.values())}
 
 
 def stance_entry(a: Attribution, origins: dict) -> dict:

@@ -130,16 +130,9 @@ def claim_figures(claim: Claim, user) -> QuerySet:
     return Figure.objects.reviewed_for(user).filter(attribution__claim=claim).order_by(*ORDER)
 
 
-def _facts(figures: QuerySet) -> list[intervals.FigureFact]:
+def figure_facts(figures: QuerySet) -> list[intervals.FigureFact]:
     """Every figure as a FigureFact, from one narrow query (no model instances)."""
-    columns = ("pk", "attribution_id", "event_id", "measure", "population", "low", "high")
-    facts = []
-    for *head, low, high, superseded_by in figures.values_list(*columns, "superseded_by_id"):
-        upper = intervals.INF if high is None else high
-        facts.append(
-            intervals.FigureFact(*head, intervals.Interval(low, upper), superseded_by is not None)
-        )
-    return facts
+    return [Figure.fact_from(*row) for row in figures.values_list(*Figure.FACT_COLUMNS)]
 
 
 def _placed(f: Figure, a: Attribution) -> tuple[date | None, str]:
@@ -197,7 +190,7 @@ def compare_event(
 
 def compare_figures(queryset: QuerySet, page: int | str | None = 1) -> EventComparison:
     """compare_event for any set of figures (an event's, one claim's)."""
-    all_facts = _facts(queryset)
+    all_facts = figure_facts(queryset)
     figures_page = Paginator(all_facts, FIGURES_PER_PAGE).get_page(page)
     report = intervals.find_divergences(all_facts, limit=intervals.DIVERGENCES_LISTED)
     found = report.pairs

@@ -19,10 +19,12 @@ from django.conf import settings
 
 from claims import intervals, status
 from claims.models import Attribution, Claim, ClaimRelation, Figure
-from sources.models import Document, Origin
+from sources.models import Document, Origin, one_of
 
-# Only the fields the rules read (a document's text is kilobytes per attribution).
-_ATTRIBUTION_FIELDS = (
+# Only the values the rules read, as plain rows: no model instances (a claim with a thousand
+# attributions made four thousand of them, with speaker, via and document, on every write).
+_ATTRIBUTION_COLUMNS = (
+    "pk",
     "claim_id",
     "document_id",
     "speaker_id",
@@ -30,22 +32,9 @@ _ATTRIBUTION_FIELDS = (
     "speaker_description",
     "voice",
     "stance",
-    "stated_on",
+    "said_on",
     "speaker__name",
     "via__name",
-    "document__published",
-)
-_FIGURE_FIELDS = (
-    "pk",
-    "attribution_id",
-    "event_id",
-    "measure",
-    "population",
-    "low",
-    "high",
-    "superseded_by_id",
-    "text",
-    "qualifier",
 )
 
 
@@ -67,22 +56,40 @@ def speaker_label(attribution: Attribution, origin_label: str) -> str:
     official cited by RFE/RL”; “an unnamed source cited by RFE/RL”; “hearsay reported by RFE/RL”.
     """
     a = attribution
-    if a.speaker_id:
-        if a.via_id:
-            return f"{a.speaker.name}, as reported by {a.via.name}"
-        return a.speaker.name
-    if a.voice == Attribution.Voice.OWN:
+    return _speaker_words(
+        a.speaker.name if a.speaker_id else None,
+        a.via.name if a.via_id else None,
+        a.voice,
+        a.speaker_description,
+        origin_label,
+    )
+
+
+def _speaker_words(
+    speaker: str | None, via: str | None, voice: str, description: str, origin_label: str
+) -> str:
+    """speaker_label on plain values: the speaker's and the via outlet's names (None when
+    there is none), the voice, the unnamed source's description and the origin's label."""
+    if speaker is not None:
+        if via is not None:
+            return f"{speaker}, as reported by {via}"
+        return speaker
+    if voice == Attribution.Voice.OWN:
         return origin_label
-    if a.voice == Attribution.Voice.HEARSAY and not a.speaker_description:
+    if voice == Attribution.Voice.HEARSAY and not description:
         return f"hearsay reported by {origin_label}"
-    who = a.speaker_description or "an unnamed source"
+    who = description or "an unnamed source"
     return f"{who} cited by {origin_label}"
 
 
 def source_key(attribution: Attribution, origin_key: tuple) -> tuple:
     """Who speaks, as an identity: the actor, or for unnamed voices the origin."""
-    if attribution.speaker_id:
-        return ("actor", attribution.speaker_id)
+    return _source_key(attribution.speaker_id, origin_key)
+
+
+def _source_key(speaker_id: int | None, origin_key: tuple) -> tuple:
+    if speaker_id:
+        return ("actor", speaker_id)
     return ("origin", origin_key)
 
 
@@ -101,34 +108,10 @@ def label(attributions: Iterable[Attribution], origins: dict | None = None) -> l
     return attributions
 
 
-def evidence_of(attribution: Attribution, origin: Origin) -> status.Evidence:
-    """The status rules' view of one attribution. Expects `speaker` and `document` selected."""
-    origin_key, origin_label = origin
-    return status.Evidence(
-        attribution_id=attribution.pk,
-        source_key=source_key(attribution, origin_key),
-        speaker_label=speaker_label(attribution, origin_label),
-        origin_key=origin_key,
-        origin_label=origin_label,
-        voice=attribution.voice,
-        stance=attribution.stance,
-        on=attribution.stated_on or attribution.document.published,
-    )
-
-
 def _reviewed(queryset, proposed: bool):
     """The evidence rows the status reads: the live (approved) ones, or with `proposed` the rows
     as they would be if every pending change were approved (claims.models.review)."""
     return queryset.proposed() if proposed else queryset.live()
-
-
-def _as_replaced(rows: list) -> list:
-    """Give each pending copy of an edit the id of the live row it replaces (in memory only), so
-    a preview names it, and attaches its figures, as the approved row would be."""
-    for row in rows:
-        if row.replaces_id:
-            row.pk = row.replaces_id
-    return rows
 
 
 def gather(
@@ -147,45 +130,55 @@ def gather(
     claim_ids = set(claim_ids)
     groups = {pk: (groups or {}).get(pk, frozenset({pk})) for pk in claim_ids}
     members = set().union(*groups.values()) if groups else set()
-    attributions = _as_replaced(
-        list(
-            _reviewed(Attribution.objects.filter(claim_id__in=members), proposed)
-            .select_related("speaker", "via", "document")
-            .only(*_ATTRIBUTION_FIELDS, "replaces_id")
-            .order_by("pk")
-        )
+    # A pending copy of an edit stands in for the live row it replaces (replaces_id), under that
+    # row's id, so a preview names it and attaches its figures as the approved row would.
+    rows = list(
+        _reviewed(Attribution.objects.filter(claim_id__in=members), proposed)
+        .order_by("pk")
+        .values_list(*_ATTRIBUTION_COLUMNS, "replaces_id")
     )
-    origins = attribution_origins(attributions)
+    by_document = Document.objects.origins({row[2] for row in rows if not row[4]})
     evidence: dict[int, list[status.Evidence]] = {pk: [] for pk in members}
     labels: dict[int, dict[int, str]] = defaultdict(dict)
     claim_of: dict[int, int] = {}
-    for a in attributions:
-        e = evidence_of(a, origins[a.pk])
-        evidence[a.claim_id].append(e)
-        labels[a.claim_id][a.pk] = e.speaker_label
-        claim_of[a.pk] = a.claim_id
+    for pk, claim_id, document_id, speaker_id, via_id, described, voice, stance, on, *rest in rows:
+        speaker, via, replaces_id = rest
+        pk = replaces_id or pk
+        origin_key, origin_label = Attribution.origin_from(
+            via_id, via, None if via_id else by_document[document_id]
+        )
+        e = status.Evidence(
+            attribution_id=pk,
+            source_key=_source_key(speaker_id, origin_key),
+            speaker_label=_speaker_words(speaker, via, voice, described, origin_label),
+            origin_key=origin_key,
+            origin_label=origin_label,
+            voice=voice,
+            stance=stance,
+            on=on,  # Attribution.said_on: the stated date, else the document's
+        )
+        evidence[claim_id].append(e)
+        labels[claim_id][pk] = e.speaker_label
+        claim_of[pk] = claim_id
     facts: dict[int, list[intervals.FigureFact]] = defaultdict(list)
     texts: dict[int, dict[int, str]] = defaultdict(dict)
     tolerances: dict[int, dict[int, float]] = defaultdict(dict)
+    approximately = Figure.Qualifier.APPROXIMATELY
     # By attribution ids, not through a join on the claim: on a hot claim the join made the
-    # planner scan every figure. In chunks: SQLite caps the parameters of one query.
-    ids = list(claim_of)
-    for start in range(0, len(ids), 5000):
-        figures = _as_replaced(
-            list(
-                _reviewed(
-                    Figure.objects.filter(attribution_id__in=ids[start : start + 5000]), proposed
-                )
-                .order_by()
-                .only(*_FIGURE_FIELDS, "replaces_id")
-            )
+    # planner scan every figure.
+    for among in one_of(Figure, "attribution_id", list(claim_of)):
+        figures = (
+            _reviewed(Figure.objects.filter(among), proposed)
+            .order_by()
+            .values_list(*Figure.FACT_COLUMNS, "text", "qualifier", "replaces_id")
         )
-        for f in figures:
-            claim_id = claim_of[f.attribution_id]
-            facts[claim_id].append(f.fact())
-            texts[claim_id][f.pk] = f.text
-            if f.qualifier == Figure.Qualifier.APPROXIMATELY:
-                tolerances[claim_id][f.pk] = settings.FIGURE_APPROXIMATE_TOLERANCE
+        for pk, *columns, text, qualifier, replaces_id in figures:
+            fact = Figure.fact_from(replaces_id or pk, *columns)
+            claim_id = claim_of[fact.attribution_id]
+            facts[claim_id].append(fact)
+            texts[claim_id][fact.id] = text
+            if qualifier == approximately:
+                tolerances[claim_id][fact.id] = settings.FIGURE_APPROXIMATE_TOLERANCE
     gathered = {}
     for claim_id in claim_ids:
         group = sorted(groups[claim_id])

@@ -78,17 +78,14 @@ def outlet_q(prefix: str, value: str) -> Q:
 
 
 def dated_between(prefix: str, after, before) -> Q:
-    """Said within [after, before]: the stated date, else the document's date."""
-    stated, published = Q(), Q()
+    """Said within [after, before]: by the date it was said (Attribution.said_on, the stated
+    date else the document's), one indexed range condition."""
+    said = Q()
     if after:
-        stated &= Q(**{f"{prefix}stated_on__gte": after})
-        published &= Q(**{f"{prefix}document__published__gte": after})
+        said &= Q(**{f"{prefix}said_on__gte": after})
     if before:
-        stated &= Q(**{f"{prefix}stated_on__lte": before})
-        published &= Q(**{f"{prefix}document__published__lte": before})
-    return (Q(**{f"{prefix}stated_on__isnull": False}) & stated) | (
-        Q(**{f"{prefix}stated_on__isnull": True}) & published
-    )
+        said &= Q(**{f"{prefix}said_on__lte": before})
+    return said
 
 
 def attribution_condition(data: dict, *, dates: bool = True) -> Q | None:

@@ -629,7 +629,10 @@ class FigureGroupSerializer(serializers.Serializer):
     high = serializers.FloatField(
         allow_null=True, help_text="The highest high of the group; null when unbounded."
     )
-    figures = ComparedFigureSerializer(many=True)
+    figure_count = serializers.IntegerField(help_text="How many figures the group holds in all.")
+    figures = ComparedFigureSerializer(
+        many=True, help_text="The group's figures on this page, in (low, id) order."
+    )
     divergences = DivergenceSerializer(
         many=True, help_text="Diverging pairs: all of them, or the 50 widest apart."
     )
@@ -638,7 +641,15 @@ class FigureGroupSerializer(serializers.Serializer):
 
 class EventFiguresSerializer(serializers.Serializer):
     event = RefSerializer()
-    groups = FigureGroupSerializer(many=True)
+    count = serializers.IntegerField(help_text="How many figures the event holds in all.")
+    next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
+    previous = serializers.URLField(
+        allow_null=True, help_text="The previous page; null on the first."
+    )
+    groups = FigureGroupSerializer(
+        many=True,
+        help_text="Every group, on every page; envelopes and divergences are over all figures.",
+    )
 
 
 class ChangeSerializer(serializers.Serializer):

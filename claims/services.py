@@ -493,8 +493,10 @@ _ORIGIN_FIELDS = ("derived_from_id", "origin_outlet_id", "outlet_id", "published
 def save_document(*, document: Document) -> Document:
     """Save a new or edited document (already validated with full_clean).
 
-    When the text changed, every quote in it is re-anchored; when the text, the copy chain, the
-    publisher or the date changed, every claim cited in it or in a copy of it is refreshed.
+    When the text changed, every quote in it is re-anchored; when the date changed, the date its
+    undated attributions were said (Attribution.set_said_on) follows it; when the text, the copy
+    chain, the publisher or the date changed, every claim cited in it or in a copy of it is
+    refreshed.
     """
     feed.lock()
     old = None
@@ -511,6 +513,9 @@ def save_document(*, document: Document) -> Document:
             for attribution in document.attributions.select_related("document"):
                 attribution.document = document
                 attribution.save()
+        if old["published"] != document.published:
+            # Attribution.set_said_on for every attribution without a stated date, in one UPDATE.
+            document.attributions.filter(stated_on__isnull=True).update(said_on=document.published)
         if old["text"] != document.text or any(
             old[k] != getattr(document, k) for k in _ORIGIN_FIELDS
         ):

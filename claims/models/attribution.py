@@ -94,6 +94,9 @@ class Attribution(Reviewed, Curated):
         blank=True,
         help_text="When the speaker said it, if known. Never after the document's date.",
     )
+    # Derived (set_said_on): the date it was said by the one rule, stored so that date ranges are
+    # one indexed condition. Kept current by save() and by claims.services.save_document.
+    said_on = models.DateField(null=True, blank=True, editable=False)
     voice = models.CharField(max_length=12, choices=Voice.choices)
     stance = models.CharField(max_length=10, choices=Stance.choices)
     quote = models.TextField(
@@ -160,8 +163,10 @@ class Attribution(Reviewed, Curated):
             models.Index(fields=["document", "quote_start"], name="attribution_document"),
             # ?voice=&stance= filters.
             models.Index(fields=["voice", "stance"], name="attribution_voice_stance"),
-            # Date-range filters.
             models.Index(fields=["stated_on"], name="attribution_stated_on"),
+            # Date-range filters (claims.filters.dated_between): the claims said in a range, read
+            # from the index alone.
+            models.Index(fields=["said_on", "claim"], name="attribution_said_on"),
             # ?via= and outlet pages (whom an outlet relayed).
             models.Index(fields=["via"], name="attribution_via"),
             # The review queue: pending evidence by claim.
@@ -230,10 +235,19 @@ class Attribution(Reviewed, Curated):
         if errors:
             raise ValidationError(errors)
 
+    def set_said_on(self) -> None:
+        """The date it was said: the stated date, else the document's date (None when neither).
+
+        The one rule; claims.services.save_document applies it to a document's attributions when
+        the document's date changes, and the migration that added the column backfilled it.
+        """
+        self.said_on = self.stated_on or self.document.published
+
     def save(self, *args, **kwargs):
-        # Only this row's derived fields (the quote's offsets). The claim's status is refreshed
-        # by the write services in claims.services, which every writer calls.
+        # Only this row's derived fields (the quote's offsets, the date it was said). The claim's
+        # status is refreshed by the write services in claims.services, which every writer calls.
         self.anchor()
+        self.set_said_on()
         super().save(*args, **kwargs)
 
     def origin(self, document_origin: tuple[tuple, str] | None = None) -> tuple[tuple, str]:
@@ -243,8 +257,16 @@ class Attribution(Reviewed, Curated):
         (`document_origin` when the caller resolved it in bulk: claims.evidence).
         """
         if self.via_id:
-            return ("outlet", self.via_id), self.via.name
+            return self.origin_from(self.via_id, self.via.name, None)
         return document_origin or self.document.origin()
+
+    @staticmethod
+    def origin_from(via_id: int | None, via_name: str | None, document_origin):
+        """The rule of origin() on plain values: the `via` outlet when given, else the origin of
+        the document (`document_origin`, from Document.objects.origins)."""
+        if via_id:
+            return ("outlet", via_id), via_name
+        return document_origin
 
 
 class Measure(models.TextChoices):
@@ -422,16 +444,42 @@ class Figure(Reviewed, Curated):
         )
 
     def fact(self) -> intervals.FigureFact:
+        return self.fact_from(
+            self.pk,
+            self.attribution_id,
+            self.event_id,
+            self.measure,
+            self.population,
+            self.low,
+            self.high,
+            self.superseded_by_id,
+        )
+
+    # The columns fact_from reads, in its order: a values_list of them gives facts without rows.
+    FACT_COLUMNS = (
+        "pk",
+        "attribution_id",
+        "event_id",
+        "measure",
+        "population",
+        "low",
+        "high",
+        "superseded_by_id",
+    )
+
+    @staticmethod
+    def fact_from(
+        pk, attribution_id, event_id, measure, population, low, high, superseded_by_id
+    ) -> intervals.FigureFact:
+        """The FigureFact of a figure's stored values (FACT_COLUMNS)."""
         return intervals.FigureFact(
-            id=self.pk,
-            attribution_id=self.attribution_id,
-            event_id=self.event_id,
-            measure=self.measure,
-            population=self.population,
-            interval=intervals.Interval(
-                self.low, intervals.INF if self.high is None else self.high
-            ),
-            superseded=self.superseded_by_id is not None,
+            id=pk,
+            attribution_id=attribution_id,
+            event_id=event_id,
+            measure=measure,
+            population=population,
+            interval=intervals.Interval(low, intervals.INF if high is None else high),
+            superseded=superseded_by_id is not None,
         )
 
     def clean(self) -> None:

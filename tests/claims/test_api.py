@@ -351,6 +351,73 @@ def test_event_figures_list_the_widest_divergences_and_count_them_all(anon, monk
     assert all(f["diverges"] for f in group["figures"])
 
 
+def test_event_figures_are_paged_with_groups_and_divergences_over_every_figure(anon):
+    event = factories.EventFactory()
+    claim = factories.ClaimFactory(event=event)
+    # Seven exact killed figures (each from its own attribution: all pairs diverge) and two
+    # wounded figures that agree, one of them superseded.
+    killed = [
+        factories.FigureFactory(attribution__claim=claim, event=event, qualifier="exact", value=v)
+        for v in (70, 10, 40, 20, 60, 30, 50)
+    ]
+    later = factories.FigureFactory(
+        attribution__claim=claim, event=event, measure="wounded", qualifier="exact", value=5
+    )
+    factories.FigureFactory(
+        attribution__claim=claim,
+        event=event,
+        measure="wounded",
+        qualifier="at_least",
+        value=3,
+        superseded_by=later,
+    )
+    seen, url, pages = [], URL + f"events/{event.pk}/figures/?page_size=4", 0
+    while url:
+        body = anon.get(url).json()
+        pages += 1
+        assert body["count"] == 9
+        groups = {g["measure"]: g for g in body["groups"]}
+        assert set(groups) == {"killed", "wounded"}  # every group on every page
+        killed_group, wounded = groups["killed"], groups["wounded"]
+        assert (killed_group["low"], killed_group["high"]) == (10, 70)
+        assert killed_group["figure_count"] == 7 and killed_group["divergence_count"] == 21
+        assert (wounded["low"], wounded["high"], wounded["figure_count"]) == (5, 5, 2)
+        assert wounded["divergence_count"] == 0
+        page = [f for g in body["groups"] for f in g["figures"]]
+        assert len(page) <= 4
+        assert all(f["diverges"] for f in killed_group["figures"])
+        seen.extend(f["id"] for f in page)
+        url = body["next"]
+    assert pages == 3
+    # Every figure once, in (measure, population, low) order across pages.
+    assert seen[:7] == [f.pk for f in sorted(killed, key=lambda f: f.value)]
+    assert len(seen) == len(set(seen)) == 9
+    assert anon.get(URL + f"events/{event.pk}/figures/?page=9").status_code == 404
+    assert anon.get(URL + f"events/{event.pk}/figures/?page_size=0").status_code == 400
+
+
+def test_event_figures_query_count_is_flat_in_page_size(anon, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    event = factories.EventFactory()
+    claim = factories.ClaimFactory(event=event)
+    for value in range(1, 31):
+        factories.FigureFactory(
+            attribution__claim=claim, event=event, qualifier="exact", value=value
+        )
+    counts = []
+    for size in (1, 30):
+        with CaptureQueriesContext(connection) as queries:
+            body = anon.get(URL + f"events/{event.pk}/figures/?page_size={size}").json()
+        assert sum(len(g["figures"]) for g in body["groups"]) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(counts[1]):
+        response = anon.get(URL + f"events/{event.pk}/figures/?format=csv")
+        assert len(b"".join(response.streaming_content).decode().splitlines()) == 31
+
+
 def test_event_figures_hide_figures_of_drafts_from_anonymous(anon, world):
     factories.FigureFactory(attribution=world["hidden"], event=world["event"], value=999)
     values = [

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from claims import evidence, status
-from claims.models import Attribution, Claim
+from claims import evidence, intervals, status
+from claims.models import Attribution, Claim, Figure
 from tests.factories import ActorFactory, AttributionFactory, DocumentFactory, OutletFactory
 
 VOICES = "|".join(status.VOICE_WORDS.values())
@@ -145,3 +145,42 @@ def test_the_claim_page_names_an_own_voice_once_and_an_unknown_publisher_in_word
     assert "(own voice)" not in page
     assert "a copy whose publisher is unknown" in page
     assert "in an unknown publisher" not in page
+
+
+@pytest.mark.django_db
+def test_the_status_rules_read_the_same_evidence_from_plain_rows_as_from_model_rows(
+    seeded_module,
+):
+    """gather() reads narrow rows (no model instances) for speed; what it hands the status rules
+    is what the model-level functions (origin, speaker label, source key, date said) give."""
+    claims = list(Claim.objects.order_by("pk").values_list("pk", flat=True))
+    gathered = evidence.gather(claims)
+    attributions = list(
+        Attribution.objects.filter(claim_id__in=claims)
+        .select_related("speaker", "via", "document")
+        .order_by("pk")
+    )
+    assert attributions
+    origins = evidence.attribution_origins(attributions)
+    figures = {f.pk: f.fact() for f in Figure.objects.filter(attribution__claim_id__in=claims)}
+    for a in attributions:
+        origin_key, origin_label = origins[a.pk]
+        expected = status.Evidence(
+            attribution_id=a.pk,
+            source_key=evidence.source_key(a, origin_key),
+            speaker_label=evidence.speaker_label(a, origin_label),
+            origin_key=origin_key,
+            origin_label=origin_label,
+            voice=a.voice,
+            stance=a.stance,
+            on=a.stated_on or a.document.published,
+        )
+        [found] = [e for e in gathered[a.claim_id][0] if e.attribution_id == a.pk]
+        assert found == expected
+    divergent = {i for _, (_, f) in gathered.items() for d in f.divergences
+                 for est in (d.a, d.b) for i in est.figure_ids}  # fmt: skip
+    assert divergent <= figures.keys()
+    claim_of = {a.pk: a.claim_id for a in attributions}
+    for claim_id, (_, found) in gathered.items():
+        facts = [f for f in figures.values() if claim_of[f.attribution_id] == claim_id]
+        assert found.count == intervals.find_divergences(facts).total

@@ -430,8 +430,9 @@ def test_search_query_count_is_constant(client, django_assert_num_queries, rows)
             claim__text=f"The bombing {i} was claimed", speaker=actor, voice="quoted"
         )
     # the actors the query names (with their aliases), the count of claims, quotes and documents,
-    # then the shown claims, quotes (and their documents' origins), documents, actors, aliases.
-    with django_assert_num_queries(10):
+    # then the shown claims (ids, rows), quotes (ids, rows, their documents' origins), documents,
+    # actors, aliases.
+    with django_assert_num_queries(12):
         assert client.get("/search/?q=bomb").status_code == 200
 
 
