@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.database import configure, database
 from config.env import env_bool, env_cache, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,12 +84,9 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL, or an SQLite file in the project so a newcomer needs no server.
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("CONN_MAX_AGE", 0),
-    )
-}
+# PostgreSQL connections are pooled per process by default; DB_POOLER, DB_POOL_MIN/MAX and
+# CONN_MAX_AGE choose otherwise (config/database.py has the rules and the sizing rule).
+DATABASES = {"default": database(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so select_for_update-style races serialise.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
@@ -100,7 +97,9 @@ _REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
 if _REPLICA_URLS:
     from config.routers import replica_databases
 
-    DATABASES.update(replica_databases(_REPLICA_URLS, env_int("CONN_MAX_AGE", 0)))
+    DATABASES.update(
+        {alias: configure(entry) for alias, entry in replica_databases(_REPLICA_URLS).items()}
+    )
     DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
