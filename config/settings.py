@@ -63,7 +63,9 @@ MIDDLEWARE = [
     "claims.webhooks.WebhookDispatchMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+# The benchmark's own server (bench/runner.py) adds its raw-SQL floor views (bench/urls.py); the
+# product's URLs never include them.
+ROOT_URLCONF = "bench.urls" if env_bool("BENCH_FLOOR", False) else "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
