@@ -1,5 +1,7 @@
 """Production connection handling (config/database.py) and request state kept off the database."""
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -12,8 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from psycopg_pool import ConnectionPool
 from rest_framework.test import APIClient
 
+from api.viewsets import CSV_CHUNK
+from claims.models import Claim
 from config.database import configure, database
-from tests.factories import AttributionFactory
+from tests.factories import AttributionFactory, EventFactory
 
 PG = "postgres://tracker@db.internal:5432/claims"
 
@@ -146,3 +150,20 @@ def test_an_anonymous_api_read_asks_the_database_nothing_for_throttles_or_lock_o
     assert "django_session" not in tables and "authtoken" not in tables
     # 6 today (the claim, its attributions, figures, relations...); the point is the tables above.
     assert len(queries.captured_queries) <= 8
+
+
+@pytest.mark.django_db
+def test_the_csv_export_streams_without_server_side_cursors(monkeypatch):
+    """Behind a transaction pooler (DB_POOLER=transaction) `iterator()` may not hold a cursor
+    open across chunks: with DISABLE_SERVER_SIDE_CURSORS the export still streams every row."""
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    rows = CSV_CHUNK * 2 + 1
+    event = EventFactory()
+    Claim.objects.bulk_create(
+        Claim(text=f"Claim {n}", slug=f"pooled-{n}", event=event, publication="published")
+        for n in range(rows)
+    )
+    response = APIClient().get("/api/v1/claims/?format=csv")
+    assert response.streaming
+    body = b"".join(response.streaming_content).decode()
+    assert len(list(csv.reader(io.StringIO(body)))) == rows + 1
