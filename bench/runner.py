@@ -694,7 +694,9 @@ def describe_pooling(env: dict) -> str:
         return f"{connection.vendor}, CONN_MAX_AGE {env.get('CONN_MAX_AGE', 0)}"
     if connection.settings_dict["OPTIONS"].get("pool"):
         return f"psycopg pool per worker ({env['DB_POOL_MIN']}-{env['DB_POOL_MAX']})"
-    return f"DB_POOLER={env.get('DB_POOLER')}, CONN_MAX_AGE {env.get('CONN_MAX_AGE', 'default')}"
+    db = connection.settings_dict  # this process's settings: the server reads the same variables
+    cursors = ", no server-side cursors" if db.get("DISABLE_SERVER_SIDE_CURSORS") else ""
+    return f"DB_POOLER={env.get('DB_POOLER')}, CONN_MAX_AGE {db['CONN_MAX_AGE']}{cursors}"
 
 
 # -- running it all ---------------------------------------------------------------------------
