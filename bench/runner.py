@@ -8,6 +8,7 @@ rows fetched with one hand-written SQL query and encoded with json.dumps, measur
 Throughput runs the real stack: gunicorn (gthread) on 127.0.0.1 with DEBUG off, driven by wrk.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -29,7 +30,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 from django.test import Client, override_settings
-from django.test.utils import CaptureQueriesContext
 
 from bench.floors import (
     ATTRIBUTION_ROWS,
@@ -60,6 +60,34 @@ class Result:
     url: str = ""
     extra: dict = field(default_factory=dict)
     sql: list = field(default_factory=list, repr=False)
+
+
+class CapturedQueries:
+    """The statements run on the default connection inside the block, with their parameters.
+
+    An execute wrapper, not Django's CaptureQueriesContext: that one slices `queries_log`, which
+    every request start clears (request_started -> reset_queries), so a capture around a request
+    could come out short or empty depending on what the log held before.
+    """
+
+    def __enter__(self):
+        self.captured_queries: list[dict] = []
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._wrapper.__exit__(*exc)
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        with contextlib.suppress(Exception):  # a statement's text is informative only
+            sql = connection.ops.last_executed_query(context["cursor"], sql, params)
+        self.captured_queries.append({"sql": sql})
+        return result
+
+    def __len__(self) -> int:
+        return len(self.captured_queries)
 
 
 @dataclass
@@ -135,10 +163,8 @@ class Bench:
     # -- measuring -------------------------------------------------------------------------
     def get(self, name: str, url: str, floor: Callable[[], object] | None, target: str = ""):
         result = Result(name=name, url=url, target=target)
-        # The log is a bounded deque: once full, a capture's slice of it would come out empty.
-        connection.queries_log.clear()
         started = time.perf_counter()
-        with CaptureQueriesContext(connection) as first_queries:
+        with CapturedQueries() as first_queries:
             first = self.client.get(url, secure=True)
         first_s = time.perf_counter() - started
         if first.status_code == 404:
@@ -151,8 +177,7 @@ class Bench:
         samples = _time(lambda: self.client.get(url, secure=True), warmup, iterations)
         captured = first_queries
         if not result.note:  # fast enough to count the queries of a warm request
-            connection.queries_log.clear()
-            with CaptureQueriesContext(connection) as captured:
+            with CapturedQueries() as captured:
                 self.client.get(url, secure=True)
         result.queries = len(captured.captured_queries)
         result.sql = [q["sql"] for q in captured.captured_queries]
@@ -176,8 +201,7 @@ class Bench:
         warmup, iterations = self._budget(time.perf_counter() - started, result)
         samples = _time(fn, warmup, iterations)
         if queries:
-            connection.queries_log.clear()
-            with CaptureQueriesContext(connection) as captured:
+            with CapturedQueries() as captured:
                 fn()
             result.queries = len(captured.captured_queries)
             result.sql = [q["sql"] for q in captured.captured_queries]
