@@ -582,6 +582,9 @@ def _wrk(wrk: str, url: str, headers: dict, seconds: float, connections: int) ->
 
 
 def _loaded(load: Load, url: str, tracker: dict, base: dict, seconds: float, conns: int):
+    for run in (tracker, base):
+        if not run["requests"]:  # every request outlived the run: wrk reports zeros
+            run["requests_per_s"] = run["p50_ms"] = run["p99_ms"] = None
     rps, floor_rps = tracker["requests_per_s"], base["requests_per_s"]
     share = round(100 * rps / floor_rps, 1) if rps and floor_rps else None
     result = Result(
@@ -820,6 +823,9 @@ def throughput_table(results: list[Result]) -> str:
         def f(v):
             return "-" if v is None else f"{v:.1f}" if isinstance(v, float) else str(v)
 
+        if tracker["requests_per_s"] is None:
+            lines.append(f"{name:<40} no request completed in {r.extra['seconds']:g} s; {r.note}")
+            continue
         lines.append(
             f"{name:<40} {f(tracker['requests_per_s']):>8} {f(tracker['p50_ms']):>7} "
             f"{f(tracker['p99_ms']):>7} {f(base['requests_per_s']):>8} {f(base['p50_ms']):>7} "

@@ -151,3 +151,14 @@ def test_the_bench_counts_a_requests_queries_whatever_the_query_log_held():
         client.get(url, secure=True)
     assert len(first) == len(second) > 0
     assert any(str(claim.pk) in q["sql"] for q in first.captured_queries)
+
+
+def test_a_run_in_which_no_request_completed_is_no_rate():
+    from bench.runner import _loaded, parse_wrk
+
+    none = parse_wrk("  0 requests in 10.00s, 0.00B read\nRequests/sec:      0.00\n")
+    floor = parse_wrk("  20 requests in 10.00s, 1.00MB read\nRequests/sec:      2.00\n")
+    result = _loaded(Load("event page", "/", "/"), "/", none, floor, 10, 16)
+    assert result.extra["tracker"]["requests_per_s"] is None
+    assert result.extra["percent_of_floor"] is None
+    assert "no request completed in 10 s" in throughput_table([result])
