@@ -8,6 +8,7 @@ rows fetched with one hand-written SQL query and encoded with json.dumps, measur
 Throughput runs the real stack: gunicorn (gthread) on 127.0.0.1 with DEBUG off, driven by wrk.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -17,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -28,8 +30,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 from django.test import Client, override_settings
-from django.test.utils import CaptureQueriesContext
 
+from bench.floors import (
+    ATTRIBUTION_ROWS,
+    CLAIM_ATTRIBUTIONS,
+    CLAIM_LIST,
+    FIGURE_ROWS,
+    rows_json,
+)
 from claims import services
 from claims.models import Attribution, Claim, Event
 from sources.models import ActorAlias, Document
@@ -52,6 +60,34 @@ class Result:
     url: str = ""
     extra: dict = field(default_factory=dict)
     sql: list = field(default_factory=list, repr=False)
+
+
+class CapturedQueries:
+    """The statements run on the default connection inside the block, with their parameters.
+
+    An execute wrapper, not Django's CaptureQueriesContext: that one slices `queries_log`, which
+    every request start clears (request_started -> reset_queries), so a capture around a request
+    could come out short or empty depending on what the log held before.
+    """
+
+    def __enter__(self):
+        self.captured_queries: list[dict] = []
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._wrapper.__exit__(*exc)
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        with contextlib.suppress(Exception):  # a statement's text is informative only
+            sql = connection.ops.last_executed_query(context["cursor"], sql, params)
+        self.captured_queries.append({"sql": sql})
+        return result
+
+    def __len__(self) -> int:
+        return len(self.captured_queries)
 
 
 @dataclass
@@ -127,10 +163,8 @@ class Bench:
     # -- measuring -------------------------------------------------------------------------
     def get(self, name: str, url: str, floor: Callable[[], object] | None, target: str = ""):
         result = Result(name=name, url=url, target=target)
-        # The log is a bounded deque: once full, a capture's slice of it would come out empty.
-        connection.queries_log.clear()
         started = time.perf_counter()
-        with CaptureQueriesContext(connection) as first_queries:
+        with CapturedQueries() as first_queries:
             first = self.client.get(url, secure=True)
         first_s = time.perf_counter() - started
         if first.status_code == 404:
@@ -143,8 +177,7 @@ class Bench:
         samples = _time(lambda: self.client.get(url, secure=True), warmup, iterations)
         captured = first_queries
         if not result.note:  # fast enough to count the queries of a warm request
-            connection.queries_log.clear()
-            with CaptureQueriesContext(connection) as captured:
+            with CapturedQueries() as captured:
                 self.client.get(url, secure=True)
         result.queries = len(captured.captured_queries)
         result.sql = [q["sql"] for q in captured.captured_queries]
@@ -168,8 +201,7 @@ class Bench:
         warmup, iterations = self._budget(time.perf_counter() - started, result)
         samples = _time(fn, warmup, iterations)
         if queries:
-            connection.queries_log.clear()
-            with CaptureQueriesContext(connection) as captured:
+            with CapturedQueries() as captured:
                 fn()
             result.queries = len(captured.captured_queries)
             result.sql = [q["sql"] for q in captured.captured_queries]
@@ -195,45 +227,7 @@ class Bench:
 
 # -- raw-SQL floors: one hand-written query each, rows encoded with json.dumps ---------------
 def floor(sql: str, params: list) -> Callable[[], str]:
-    def run() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            columns = [c[0] for c in cursor.description]
-            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-        return json.dumps(rows, default=str)
-
-    return run
-
-
-CLAIM_COLUMNS = (
-    "c.id, c.text, c.slug, c.status, c.status_reason, c.verdict, c.publication, c.updated_at, "
-    "c.event_id, e.name AS event_name, e.slug AS event_slug"
-)
-CLAIM_LIST = (
-    f"SELECT {CLAIM_COLUMNS}, count(*) OVER () AS total FROM claims_claim c "
-    "LEFT JOIN claims_event e ON e.id = c.event_id WHERE c.publication = 'published' AND {where} "
-    "ORDER BY c.updated_at DESC, c.id DESC LIMIT 50"
-)
-ATTRIBUTION_ROWS = (
-    "SELECT a.id, a.claim_id, a.voice, a.stance, a.quote, a.quote_start, a.quote_end, a.stated_on,"
-    " a.speaker_description, s.id AS speaker_id, s.name AS speaker, d.id AS document_id, d.title,"
-    " d.published, o.name AS outlet, v.name AS via FROM claims_attribution a"
-    " JOIN sources_document d ON d.id = a.document_id"
-    " LEFT JOIN sources_actor s ON s.id = a.speaker_id"
-    " LEFT JOIN sources_outlet o ON o.id = d.outlet_id"
-    " LEFT JOIN sources_outlet v ON v.id = a.via_id"
-)
-FIGURE_ROWS = (
-    "SELECT f.id, f.measure, f.population, f.qualifier, f.value, f.value_high, f.low, f.high,"
-    " f.text, f.as_of, a.id AS attribution_id, a.voice, a.stance, c.slug AS claim,"
-    " s.name AS speaker, d.title, o.name AS outlet FROM claims_figure f"
-    " JOIN claims_attribution a ON a.id = f.attribution_id"
-    " JOIN claims_claim c ON c.id = a.claim_id AND c.publication = 'published'"
-    " JOIN sources_document d ON d.id = a.document_id"
-    " LEFT JOIN sources_actor s ON s.id = a.speaker_id"
-    " LEFT JOIN sources_outlet o ON o.id = d.outlet_id"
-    " WHERE f.event_id = %s ORDER BY f.measure, f.population, f.low"
-)
+    return lambda: rows_json(sql, params)
 
 
 def run_latency(bench: Bench, t: Targets) -> None:
@@ -267,7 +261,7 @@ def run_latency(bench: Bench, t: Targets) -> None:
     bench.get(
         f"API claim detail ({n_busy} attributions)",
         f"{claims}{t.busy_claim.pk}/",
-        floor(f"{ATTRIBUTION_ROWS} WHERE a.claim_id = %s ORDER BY a.id", [t.busy_claim.pk]),
+        floor(CLAIM_ATTRIBUTIONS, [t.busy_claim.pk]),
         target="p50 ≤ 50 ms, ≤ 5× floor",
     )
     n_figures = t.hot_event.figures.count()
@@ -298,7 +292,7 @@ def run_latency(bench: Bench, t: Targets) -> None:
     bench.get(
         f"page /claims/ detail ({n_busy} attributions)",
         f"/claims/{t.busy_claim.slug}/",
-        floor(f"{ATTRIBUTION_ROWS} WHERE a.claim_id = %s ORDER BY a.id", [t.busy_claim.pk]),
+        floor(CLAIM_ATTRIBUTIONS, [t.busy_claim.pk]),
         target="p50 ≤ 50 ms, ≤ 5× floor",
     )
     bench.get(
@@ -480,11 +474,13 @@ def _ms(value: str) -> float:
 
 
 def parse_wrk(output: str) -> dict:
-    out = {"requests_per_s": None, "p99_ms": None, "errors": 0, "requests": None}
+    out = {"requests_per_s": None, "p50_ms": None, "p99_ms": None, "errors": 0, "requests": None}
     for line in output.splitlines():
         words = line.split()
         if line.startswith("Requests/sec:"):
             out["requests_per_s"] = float(words[1])
+        elif words[:1] == ["50%"]:
+            out["p50_ms"] = round(_ms(words[1]), 2)
         elif words[:1] == ["99%"]:
             out["p99_ms"] = round(_ms(words[1]), 2)
         elif "requests in" in line:
@@ -506,17 +502,144 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def throughput_paths(t: Targets) -> dict[str, str]:
-    return {
-        "throughput: API claim detail": f"/api/v1/claims/{t.busy_claim.pk}/",
-        "throughput: API claims list": f"/api/v1/claims/?status=contested&page_size={PAGE}",
+@dataclass
+class Load:
+    """One throughput operation: the product's URL and its floor's, served by one gunicorn."""
+
+    name: str
+    path: str
+    floor: str
+    target: str = "≥ 25 % of the floor's req/s, p99 ≤ 100 ms"
+    conditional: bool = False  # revalidate with If-None-Match: the response's own ETag
+
+
+def throughput_loads(t: Targets) -> list[Load]:
+    claim, event = t.busy_claim, t.hot_event
+    listing = f"/api/v1/claims/?status=contested&page_size={PAGE}"
+    attributions = f"/__floor__/claims/{claim.pk}/attributions/"
+    figures = f"/__floor__/events/{event.pk}/figures/"
+    return [
+        Load("API claim detail", f"/api/v1/claims/{claim.pk}/", attributions),
+        Load("API claims list", listing, "/__floor__/claims/"),
+        Load(
+            "API claims list, attributions expanded",
+            f"{listing}&expand=attributions",
+            "/__floor__/claims-expanded/",
+        ),
+        Load("page /claims/ detail", f"/claims/{claim.slug}/", attributions),
+        Load("page /events/ hot", f"/events/{event.slug}/", figures),
+        Load("API event figures", f"/api/v1/events/{event.pk}/figures/", figures),
+        Load(
+            "304 revalidation, API claim detail",
+            f"/api/v1/claims/{claim.pk}/",
+            f"/__floor__/claims/{claim.pk}/revalidate/",
+            target="≥ 80 % of the floor's req/s",
+            conditional=True,
+        ),
+    ]
+
+
+def _fetch(url: str, headers: dict | None = None) -> tuple[int, dict]:
+    """(status, headers) of a GET; 3xx and 4xx included."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def _prepare(url: str, conditional: bool) -> tuple[dict | None, str]:
+    """The headers to load `url` with, or None and why it cannot be measured."""
+    status, headers = _fetch(url)
+    if status == 404:
+        return None, NA_MISSING
+    if status != 200:
+        return None, f"error: HTTP {status}"
+    if not conditional:
+        return {}, ""
+    etag = headers.get("ETag")
+    if not etag:
+        return None, "n/a (the response carries no ETag)"
+    status, _ = _fetch(url, {"If-None-Match": etag})
+    if status != 304:
+        return None, f"n/a (ETag sent but If-None-Match answered {status}, not 304)"
+    return {"If-None-Match": etag}, ""
+
+
+def _wrk(wrk: str, url: str, headers: dict, seconds: float, connections: int) -> dict:
+    threads = min(os.cpu_count() or 2, connections)
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+               "--latency", "--timeout", "10s"]  # fmt: skip
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    run = subprocess.run([*command, url], capture_output=True, text=True, check=False)
+    return parse_wrk(run.stdout)
+
+
+def _loaded(load: Load, url: str, tracker: dict, base: dict, seconds: float, conns: int):
+    for run in (tracker, base):
+        if not run["requests"]:  # every request outlived the run: wrk reports zeros
+            run["requests_per_s"] = run["p50_ms"] = run["p99_ms"] = None
+    rps, floor_rps = tracker["requests_per_s"], base["requests_per_s"]
+    share = round(100 * rps / floor_rps, 1) if rps and floor_rps else None
+    result = Result(
+        name=f"throughput: {load.name}",
+        url=url,
+        target=load.target,
+        ratio=round(floor_rps / rps, 1) if share else None,
+        extra={
+            "tracker": tracker,
+            "floor": base,
+            "percent_of_floor": share,
+            "errors": tracker["errors"] + base["errors"],
+            "seconds": seconds,
+            "connections": conns,
+        },
+    )
+    result.note = (
+        f"{rps} req/s (p50 {tracker['p50_ms']}, p99 {tracker['p99_ms']} ms); floor {floor_rps} "
+        f"req/s (p50 {base['p50_ms']}, p99 {base['p99_ms']} ms); {share} % of floor; "
+        f"{result.extra['errors']} errors"
+    )
+    return result
+
+
+def server_environment(port: int, threads: int) -> dict[str, str]:
+    """The bench's gunicorn: DEBUG off, the floors mounted, the configured database."""
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": database_url(),
+        "BENCH_FLOOR": "true",
+        # Throttles stay on (their cache work is part of the cost) but never refuse.
+        "API_THROTTLE_ANON": "1000000000/second",
+        "API_THROTTLE_USER": "1000000000/second",
+        "AXES_ENABLED": "false",
     }
+    if connection.vendor == "sqlite":
+        env["CONN_MAX_AGE"] = "600"
+    elif connection.settings_dict["OPTIONS"].get("pool"):
+        # The production default (config/database.py), sized by its rule: one per thread.
+        env.setdefault("DB_POOL_MIN", str(threads))
+        env.setdefault("DB_POOL_MAX", str(threads))
+    return env
 
 
-def run_throughput(paths: dict[str, str], seconds: float, connections: int = 16) -> list[Result]:
-    """Serve the project with gunicorn (gthread, DEBUG off) and drive each path with wrk."""
+def run_throughput(
+    loads: list[Load], seconds: float, connections: int = 16, out=print
+) -> list[Result]:
+    """Serve the project and its floors from one gunicorn (gthread, DEBUG off) and drive each
+    operation, then its floor, with wrk."""
     wrk = shutil.which("wrk")
-    names = tuple(paths)
+    names = [f"throughput: {load.name}" for load in loads]
     if wrk is None:
         return [
             Result(name=n, note="n/a (wrk not installed: make bench installs it)") for n in names
@@ -525,41 +648,30 @@ def run_throughput(paths: dict[str, str], seconds: float, connections: int = 16)
         return [Result(name=n, note="n/a (in-memory SQLite)") for n in names]
     port = free_port()
     cores = os.cpu_count() or 2
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": database_url(),
-        "CONN_MAX_AGE": "600",
-        # Throttles stay on (their cache queries are part of the cost) but never refuse.
-        "API_THROTTLE_ANON": "1000000000/second",
-        "API_THROTTLE_USER": "1000000000/second",
-        "AXES_ENABLED": "false",
-    }
+    workers, threads = 2 * cores, 4
+    env = server_environment(port, threads)
+    # As a deployment does: DEBUG off serves the hashed, compressed files of the manifest. Into a
+    # directory of the bench's own: the project's staticfiles/ is left as it was.
+    static_root = tempfile.mkdtemp(prefix="bench-static-")
+    env["STATIC_ROOT"] = static_root
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+    )
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log")  # noqa: SIM115
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
-        [
-            str(gunicorn),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            str(2 * cores),
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
+        [str(gunicorn), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
+         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,  # a file: a pipe nobody reads would block the server once full
         start_new_session=True,
-    )
+    )  # fmt: skip
+    out(f"  gunicorn: {workers} workers × {threads} threads, database {describe_pooling(env)}")
     results = []
     try:
         base = f"http://127.0.0.1:{port}"
@@ -570,36 +682,25 @@ def run_throughput(paths: dict[str, str], seconds: float, connections: int = 16)
                 break
             except OSError:
                 if server.poll() is not None:
-                    raise RuntimeError(server.stderr.read().decode()[-2000:]) from None
+                    raise RuntimeError(_tail(log)) from None
                 time.sleep(0.2)
-        urls = tuple(base + path for path in paths.values())
-        import urllib.error
-        import urllib.request
-
-        for name, url in zip(names, urls, strict=True):
-            try:
-                urllib.request.urlopen(url, timeout=30).read()  # warm every path once
-            except urllib.error.HTTPError as error:
-                note = NA_MISSING if error.code == 404 else f"error: HTTP {error.code}"
-                results.append(Result(name=name, url=url, note=note))
+        for load in loads:
+            url, floor_url = base + load.path, base + load.floor
+            headers, why = _prepare(url, load.conditional)
+            floor_headers, floor_why = _prepare(floor_url, load.conditional)
+            if headers is None or floor_headers is None:
+                note = why or f"floor: {floor_why}"
+                if "error" in note:
+                    note += f" ({_tail(log, 300)})"
+                results.append(Result(name=f"throughput: {load.name}", url=url, note=note))
+                out(f"  throughput: {load.name}: {note}")
                 continue
-            threads = min(cores, connections)
-            run = subprocess.run(
-                [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-                 "--latency", "--timeout", "10s", url],
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            parsed = parse_wrk(run.stdout)
-            results.append(
-                Result(
-                    name=name,
-                    url=url,
-                    target="errors = 0",
-                    note=f"{parsed['requests_per_s']} req/s, p99 {parsed['p99_ms']} ms, "
-                    f"{parsed['errors']} errors",
-                    extra={**parsed, "seconds": seconds, "connections": connections},
-                )
-            )
+            tracker = _wrk(wrk, url, headers, seconds, connections)
+            floor_run = _wrk(wrk, floor_url, floor_headers, seconds, connections)
+            result = _loaded(load, url, tracker, floor_run, seconds, connections)
+            result.extra["server"] = {"workers": workers, "threads": threads}
+            results.append(result)
+            out(f"  {result.name}: {result.note}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -607,7 +708,26 @@ def run_throughput(paths: dict[str, str], seconds: float, connections: int = 16)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+        log.close()
+        shutil.rmtree(static_root, ignore_errors=True)
     return results
+
+
+def _tail(log, chars: int = 2000) -> str:
+    """The end of the server's log: the last error it wrote."""
+    log.flush()
+    log.seek(0)
+    return " ".join(log.read()[-chars:].split())
+
+
+def describe_pooling(env: dict) -> str:
+    if connection.vendor != "postgresql":
+        return f"{connection.vendor}, CONN_MAX_AGE {env.get('CONN_MAX_AGE', 0)}"
+    if connection.settings_dict["OPTIONS"].get("pool"):
+        return f"psycopg pool per worker ({env['DB_POOL_MIN']}-{env['DB_POOL_MAX']})"
+    db = connection.settings_dict  # this process's settings: the server reads the same variables
+    cursors = ", no server-side cursors" if db.get("DISABLE_SERVER_SIDE_CURSORS") else ""
+    return f"DB_POOLER={env.get('DB_POOLER')}, CONN_MAX_AGE {db['CONN_MAX_AGE']}{cursors}"
 
 
 # -- running it all ---------------------------------------------------------------------------
@@ -650,8 +770,7 @@ def run(
     findings = audit(bench.results)
     if throughput_seconds > 0:
         out("  throughput under gunicorn + wrk…")
-        for r in run_throughput(throughput_paths(targets), throughput_seconds):
-            bench._add(r)
+        bench.results += run_throughput(throughput_loads(targets), throughput_seconds, out=out)
     return {
         "results": bench.results,
         "audit": findings,
@@ -671,6 +790,8 @@ def table(results: list[Result]) -> str:
     head = f"{'operation':<46} {'p50 ms':>8} {'p95 ms':>8} {'queries':>7} {'floor ms':>9} {'ratio':>6}  note"
     lines = [head, "-" * len(head)]
     for r in results:
+        if r.name.startswith("throughput: "):
+            continue  # throughput_table
 
         def f(v, spec):
             return format(v, spec) if v is not None else "-"
@@ -679,6 +800,37 @@ def table(results: list[Result]) -> str:
             f"{r.name[:46]:<46} {f(r.p50_ms, '8.2f'):>8} {f(r.p95_ms, '8.2f'):>8} "
             f"{f(r.queries, 'd'):>7} {f(r.floor_ms, '9.3f'):>9} {f(r.ratio, '6.1f'):>6}  "
             f"{'; '.join(x for x in (r.target, r.note) if x)}"
+        )
+    return "\n".join(lines)
+
+
+def throughput_table(results: list[Result]) -> str:
+    """Each operation beside its floor, served by the same gunicorn: req/s, p50, p99, share."""
+    head = (
+        f"{'throughput (wrk)':<40} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'floor/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'% floor':>7}  note"
+    )
+    lines = [head, "-" * len(head)]
+    for r in results:
+        if not r.name.startswith("throughput: "):
+            continue
+        name = r.name.removeprefix("throughput: ")[:40]
+        tracker, base = r.extra.get("tracker"), r.extra.get("floor")
+        if tracker is None:
+            lines.append(f"{name:<40} {r.note}")
+            continue
+
+        def f(v):
+            return "-" if v is None else f"{v:.1f}" if isinstance(v, float) else str(v)
+
+        if tracker["requests_per_s"] is None:
+            lines.append(f"{name:<40} no request completed in {r.extra['seconds']:g} s; {r.note}")
+            continue
+        lines.append(
+            f"{name:<40} {f(tracker['requests_per_s']):>8} {f(tracker['p50_ms']):>7} "
+            f"{f(tracker['p99_ms']):>7} {f(base['requests_per_s']):>8} {f(base['p50_ms']):>7} "
+            f"{f(base['p99_ms']):>7} {f(r.extra['percent_of_floor']):>7}  "
+            f"{r.target}; {r.extra['errors']} errors"
         )
     return "\n".join(lines)
 

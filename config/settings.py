@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.database import configure, database
 from config.env import env_bool, env_cache, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -63,7 +63,9 @@ MIDDLEWARE = [
     "claims.webhooks.WebhookDispatchMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+# The benchmark's own server (bench/runner.py) adds its raw-SQL floor views (bench/urls.py); the
+# product's URLs never include them.
+ROOT_URLCONF = "bench.urls" if env_bool("BENCH_FLOOR", False) else "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -84,12 +86,9 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL, or an SQLite file in the project so a newcomer needs no server.
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("CONN_MAX_AGE", 0),
-    )
-}
+# PostgreSQL connections are pooled per process by default; DB_POOLER, DB_POOL_MIN/MAX and
+# CONN_MAX_AGE choose otherwise (config/database.py has the rules and the sizing rule).
+DATABASES = {"default": database(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so select_for_update-style races serialise.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
@@ -100,7 +99,9 @@ _REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
 if _REPLICA_URLS:
     from config.routers import replica_databases
 
-    DATABASES.update(replica_databases(_REPLICA_URLS, env_int("CONN_MAX_AGE", 0)))
+    DATABASES.update(
+        {alias: configure(entry) for alias, entry in replica_databases(_REPLICA_URLS).items()}
+    )
     DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -123,7 +124,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic writes here; the bench points its server at a directory of its own.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

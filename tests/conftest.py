@@ -14,6 +14,11 @@ def pytest_configure(config):
     # Hashing demo and factory passwords with PBKDF2 cost most of the suite's time; tests prove
     # nothing about the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # On PostgreSQL the default is a connection pool sized for gunicorn's 4 threads (config/
+    # database.py); the race tests run 20 threads in this one process, each holding a connection.
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if isinstance(pool, dict):
+        pool["max_size"] = max(pool["max_size"], 32)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -29,6 +29,7 @@ Transfer/sec:    600.00KB
 def test_wrk_output_is_read_into_rate_p99_and_errors():
     assert parse_wrk(WRK_OUTPUT) == {
         "requests_per_s": 1200.5,
+        "p50_ms": 11.5,
         "p99_ms": 1200.0,
         "errors": 7,
         "requests": 2400,

@@ -29,7 +29,10 @@ class Command(BaseCommand):
         parser.add_argument("--warmup", type=int, default=5)
         parser.add_argument("--iterations", type=int, default=30)
         parser.add_argument(
-            "--throughput-seconds", type=float, default=30, help="Per endpoint; 0 skips it."
+            "--throughput-seconds",
+            type=float,
+            default=10,
+            help="Per operation and per floor; 0 skips it.",
         )
         parser.add_argument("--suggestion-mb", type=float, default=5.0)
         parser.add_argument(
@@ -81,6 +84,13 @@ class Command(BaseCommand):
             f"{options['warmup']} warm-up; ratio = p50 / raw-SQL floor p50"
         )
         self.stdout.write(bench.table(report["results"]))
+        if options["throughput_seconds"] > 0:
+            self.stdout.write("")
+            self.stdout.write(
+                f"throughput: gunicorn serving the product and its raw-SQL floors (/__floor__/), "
+                f"wrk at 16 connections for {options['throughput_seconds']:g} s each"
+            )
+            self.stdout.write(bench.throughput_table(report["results"]))
         scans = report["audit"]["seq_scans"]
         if scans:
             self.stdout.write("Sequential scans on large tables:")
