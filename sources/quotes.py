@@ -248,3 +248,9 @@ def closest_passages(
             found.append(Passage(start, end, exact, score, diff_segments(quote, exact)))
         masked = masked[:start] + "\0" * (end - start) + masked[end:]
     return sorted(found, key=lambda p: -p.score)
+
+
+def occurrence_at(text: str, quote: str, start: int) -> int | None:
+    """Which exact occurrence (1-based) of `quote` in `text` starts at `start`, if any."""
+    hits = _all_matches(text, quote) if quote else []
+    return hits.index(start) + 1 if start in hits else None

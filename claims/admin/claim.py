@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -14,6 +14,7 @@ from claims.admin.attribution import AttributionInline, EvidenceWritesMixin
 from claims.admin.relation import ClaimRelationInline
 from claims.models import Claim
 from curation.admin import CuratedAdmin
+from sources.models import Document
 
 
 def is_reviewer(user) -> bool:
@@ -228,6 +229,12 @@ class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
             self.message_user(request, f"“{claim}” {transition.done}.", messages.SUCCESS)
         return HttpResponseRedirect(change_url)
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, AttributionInline):
+            kwargs["initial"] = inline.initial_new(obj)
+        return kwargs
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["transitions"] = (
             services.allowed_transitions(obj, request.user) if obj is not None else []
@@ -260,6 +267,11 @@ class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
                 name="claims_claim_transition",
             ),
             path(
+                "document-text/<int:pk>/",
+                self.admin_site.admin_view(self.document_text_view),
+                name="claims_claim_document_text",
+            ),
+            path(
                 "deleted/",
                 self.admin_site.admin_view(self.deleted_claims_view),
                 name="claims_claim_deleted",
@@ -271,6 +283,17 @@ class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def document_text_view(self, request, pk):
+        """A document's stored text for the quote picker beside a new attribution (JSON)."""
+        if not (
+            self.has_change_permission(request) or self.has_add_permission(request)
+        ) or not request.user.has_perm("sources.view_document"):
+            raise PermissionDenied
+        document = Document.objects.filter(pk=pk).values("pk", "title", "text").first()
+        if document is None:
+            raise Http404("No such document.")
+        return JsonResponse(document)
 
     def review_queue_view(self, request):
         url = reverse("admin:claims_claim_changelist")
