@@ -142,6 +142,13 @@ class AttributionRowForm(NestedParentForm, VersionedForm):
     picked_start = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     picked_end = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
+    class Meta:
+        widgets = {
+            "quote": forms.Textarea(attrs={"rows": 3, "cols": 60, "class": "vLargeTextField"}),
+            "note": forms.Textarea(attrs={"rows": 1, "cols": 40}),
+            "occurrence": forms.NumberInput(attrs={"min": 1, "class": "vIntegerField"}),
+        }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         know_related(self, ["document", "speaker", "via"])

@@ -83,6 +83,7 @@ class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
         (
             "Review and publication",
             {
+                "classes": ["collapse"],
                 "fields": [
                     "publication",
                     "verdict",
@@ -90,10 +91,10 @@ class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
                     "review_note",
                     "published_by",
                     "published_at",
-                ]
+                ],
             },
         ),
-        ("Record", {"fields": ["version", "created_at", "updated_at"]}),
+        ("Record", {"classes": ["collapse"], "fields": ["version", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request):

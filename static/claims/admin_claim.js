@@ -72,6 +72,12 @@
     const button = picker.querySelector(".use-selection");
     button.hidden = false;
     button.addEventListener("click", () => useSelection(picker));
+    // Chromium moves no caret in a readonly textarea, so Shift+arrows could not select: the text
+    // becomes caret-navigable but every edit is refused (it is still announced as read-only).
+    area.readOnly = false;
+    area.setAttribute("aria-readonly", "true");
+    area.addEventListener("beforeinput", (event) => event.preventDefault());
+    area.addEventListener("drop", (event) => event.preventDefault());
     area.addEventListener("keydown", (event) => {
       if (event.key === "Enter") {
         event.preventDefault();
