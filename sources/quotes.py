@@ -25,6 +25,10 @@ class QuoteError(ValueError):
     """The quote cannot be anchored; the message is written for an editor."""
 
 
+class QuoteNotFound(QuoteError):
+    """The quote's words are not in the text (closest_passages can propose what is)."""
+
+
 @dataclass(frozen=True)
 class Anchor:
     start: int
@@ -124,7 +128,9 @@ def find_quote(
         folded_quote = fold(quote)[0]
         hits = _all_matches(folded_text, folded_quote)
         if not hits:
-            raise QuoteError(f"The quote “{short(quote)}” does not occur in the document’s text.")
+            raise QuoteNotFound(
+                f"The quote “{short(quote)}” does not occur in the document’s text."
+            )
         spans = [(starts[h], ends[h + len(folded_quote) - 1]) for h in hits]
     if occurrence is not None:
         if not 1 <= occurrence <= len(spans):

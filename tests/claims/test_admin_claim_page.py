@@ -184,6 +184,8 @@ def test_a_quote_not_found_proposes_the_closest_passages_marked_and_linked(edito
     assert not Attribution.objects.filter(document=document).exists()
     html = response.content.decode()
     assert f'<a href="#id_{NEW}-quote">' in html
+    # The message itself (the API's too) names the closest passage.
+    assert "The closest passage is “claimed by ISIS-Okay in Kabul”." in html
     assert "claimed by ISIS-<del>K</del><ins>Okay</ins> in Kabul" in html
     start = text.index("claimed by ISIS-Okay in Kabul")
     assert (
