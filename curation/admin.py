@@ -246,6 +246,9 @@ class NestedInlineFormSet(BaseInlineFormSet):
     """
 
     nested_formset = None  # an inline formset class for the children
+    # Child rows one page builds at most, over all its rows: a forged TOTAL_FORMS in every row
+    # would otherwise build 100 x 100 forms. Past the budget a row's children are refused.
+    nested_budget = 5 * MAX_INLINE_FORMS
     nested_extra_new = 1  # blank child rows under a new parent (no script needed)
     nested_extra_existing = 0  # under a saved parent, rows are added by the page's script
 
@@ -263,6 +266,14 @@ class NestedInlineFormSet(BaseInlineFormSet):
         nested.extra = (
             self.nested_extra_new if form.instance.pk is None else self.nested_extra_existing
         )
+        if bound:
+            try:
+                asked = max(0, int(self.data[f"{prefix}-TOTAL_FORMS"]))
+            except (TypeError, ValueError):
+                asked = 0
+            left = getattr(self, "_nested_left", self.nested_budget)
+            nested.absolute_max = max(1, min(nested.absolute_max, left))
+            self._nested_left = left - min(asked, nested.absolute_max)
         form.nested = nested
 
     def _removed(self, form) -> bool:

@@ -229,3 +229,18 @@ def test_claim_page_queries_do_not_grow_with_attributions_or_figures(
         FigureFactory(attribution=attribution, value=n + 50)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert editor_client.get(url).status_code == 200
+
+
+def test_forged_figure_row_counts_are_bounded_over_the_whole_page(editor_client, figure):
+    claim = figure.attribution.claim
+    url, response = page(editor_client, claim)
+    data = form_data(response)
+    for index in range(2):
+        data[f"attributions-{index}-figures-TOTAL_FORMS"] = "100000"
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    built = sum(len(form.nested.forms) for form in formset.forms)
+    assert built <= formset.nested_budget
+    assert "Please submit at most" in str(response.context["error_links"])
+    assert Figure.objects.count() == 1
