@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, transaction
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -51,7 +52,31 @@ class _ValidValuesOnly:
 
 
 class SafeAutocompleteSelect(_ValidValuesOnly, AutocompleteSelect):
-    pass
+    # {str(pk): object} a form already holds (an inline row's joined document): rendering that
+    # choice needs no query, so a page of rows costs no query per row.
+    known: dict | None = None
+
+    def optgroups(self, name, value, attr=None):
+        values = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
+        if len(values) == 1 and values[0] in (self.known or {}):
+            obj = self.known[values[0]]
+            options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+            label = self.choices.field.label_from_instance(obj)
+            options.append(self.create_option(name, obj.pk, label, set(values), len(options)))
+            return [(None, options, 0)]
+        return super().optgroups(name, value, attr)
+
+
+def know_related(form, names) -> None:
+    """Let the autocompletes of `form` render the related objects its instance already joined."""
+    cache = form.instance._state.fields_cache
+    for name in names:
+        field = form.fields.get(name)
+        related = cache.get(name)
+        widget = getattr(field, "widget", None)
+        widget = getattr(widget, "widget", widget)  # inside the admin's related-field wrapper
+        if related is not None and isinstance(widget, SafeAutocompleteSelect):
+            widget.known = {str(related.pk): related}
 
 
 class SafeAutocompleteSelectMultiple(_ValidValuesOnly, AutocompleteSelectMultiple):
@@ -210,6 +235,116 @@ class VersionedInlineMixin(SafeAutocompleteMixin):
         return _with_version_field(super().get_fieldsets(request, obj))
 
 
+class NestedInlineFormSet(BaseInlineFormSet):
+    """An inline formset whose every form carries a formset of its own children (an attribution
+    and its figures), bound by prefix: "<form prefix>-<children prefix>", the pattern
+    django-nested-admin uses. The children are validated with their parent (the admin's
+    all_valid sees one formset), saved after it by CuratedAdmin.save_formset, all in the admin's
+    transaction: an invalid child row saves neither the parent nor any other row.
+
+    A POST without a child formset's management form leaves those children untouched.
+    """
+
+    nested_formset = None  # an inline formset class for the children
+    # Child rows one page builds at most, over all its rows: a forged TOTAL_FORMS in every row
+    # would otherwise build 100 x 100 forms. Past the budget a row's children are refused.
+    nested_budget = 5 * MAX_INLINE_FORMS
+    nested_extra_new = 1  # blank child rows under a new parent (no script needed)
+    nested_extra_existing = 0  # under a saved parent, rows are added by the page's script
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        nested_class = self.nested_formset
+        prefix = f"{form.prefix}-{nested_class.get_default_prefix()}"
+        bound = self.is_bound and f"{prefix}-TOTAL_FORMS" in self.data
+        nested = nested_class(
+            data=self.data if bound else None,
+            files=self.files if bound else None,
+            instance=form.instance,
+            prefix=prefix,
+        )
+        nested.extra = (
+            self.nested_extra_new if form.instance.pk is None else self.nested_extra_existing
+        )
+        if bound:
+            try:
+                asked = max(0, int(self.data[f"{prefix}-TOTAL_FORMS"]))
+            except (TypeError, ValueError):
+                asked = 0
+            left = getattr(self, "_nested_left", self.nested_budget)
+            nested.absolute_max = max(1, min(nested.absolute_max, left))
+            self._nested_left = left - min(asked, nested.absolute_max)
+        form.nested = nested
+
+    def _removed(self, form) -> bool:
+        return self.can_delete and self._should_delete_form(form)
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for form in self.forms:
+            nested = form.nested
+            if nested.is_bound and not self._removed(form):
+                valid = nested.is_valid() and valid
+        return valid
+
+    def nested_to_save(self):
+        """The child formsets to save once their parents are saved."""
+        return [
+            form.nested
+            for form in self.forms
+            if form.nested.is_bound and not self._removed(form) and form.instance.pk is not None
+        ]
+
+
+class NestedParentForm(forms.ModelForm):
+    """The form of a NestedInlineFormSet: changed when any of its child rows changed, so a new
+    parent whose only input is a child row is validated (and refused if incomplete) instead of
+    being skipped as blank."""
+
+    def has_changed(self):
+        nested = getattr(self, "nested", None)
+        return super().has_changed() or bool(nested is not None and nested.has_changed())
+
+
+def error_links(form, formsets) -> list[tuple[str, str, str]]:
+    """Every error of a change page as (anchor id, where, message), for the summary at its top:
+    the main form's fields, each inline row's fields and each nested row's fields."""
+    links: list[tuple[str, str, str]] = []
+
+    def add(form, where: str, container: str) -> None:
+        if not form.is_bound or not form.errors:
+            return
+        for name, errors in form.errors.items():
+            if name == forms.forms.NON_FIELD_ERRORS or name not in form.fields:
+                anchor, label = container, where or "This record"
+            else:
+                field = form[name]
+                anchor = field.id_for_label or container
+                label = f"{where}: {field.label}" if where else str(field.label)
+            for message in errors:
+                links.append((anchor, label, message))
+
+    def add_formset(formset, where: str) -> None:
+        if not formset.is_bound:
+            return
+        for message in formset.non_form_errors():
+            links.append((f"{formset.prefix}-group", where, message))
+        name = formset.model._meta.verbose_name
+        for index, row in enumerate(formset.forms):
+            original = row.instance if row.instance.pk is not None else None
+            row_where = f"{where} › {name} {original}" if original else f"{where} › new {name}"
+            row_where = row_where.lstrip(" ›")
+            add(row, row_where, f"{formset.prefix}-{index}")
+            nested = getattr(row, "nested", None)
+            if nested is not None:
+                add_formset(nested, row_where)
+
+    add(form, "", "content-main")
+    for formset in formsets:
+        add_formset(formset, "")
+    return links
+
+
 class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     """Base admin for curated models: stale-edit check, history with diffs and restore."""
 
@@ -260,7 +395,10 @@ class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
         self.save_instance(obj)
 
     def save_formset(self, request, form, formset, change):
-        reason = self._reason(request, form)
+        self._save_rows(request, self._reason(request, form), formset)
+
+    def _save_rows(self, request, reason: str, formset) -> None:
+        """Save one inline formset's rows through the hooks, then their nested rows."""
         instances = formset.save(commit=False)
         for obj in [*formset.deleted_objects, *instances]:
             self._stamp(request, obj)
@@ -271,10 +409,19 @@ class CuratedAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
         for obj in instances:
             self.save_instance(obj)
         formset.save_m2m()
+        for nested in getattr(formset, "nested_to_save", list)():
+            self._save_rows(request, reason, nested)
 
     def delete_model(self, request, obj):
         self._stamp(request, obj)
         self.delete_instance(obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        adminform = context.get("adminform")
+        if adminform is not None and adminform.form.is_bound:
+            formsets = [inline.formset for inline in context.get("inline_admin_formsets", [])]
+            context["error_links"] = error_links(adminform.form, formsets)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- history ---------------------------------------------------------------------------
 

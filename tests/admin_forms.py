@@ -31,16 +31,22 @@ def _form_fields(form, into: dict) -> None:
             into[bound.html_name] = value
 
 
+def _formset_fields(formset, into: dict) -> None:
+    management = formset.management_form
+    for name in management.fields:
+        into[management[name].html_name] = str(management[name].value())
+    for form in formset.forms:
+        _form_fields(form, into)
+        nested = getattr(form, "nested", None)  # figures nested under an attribution
+        if nested is not None:
+            _formset_fields(nested, into)
+
+
 def form_data(response) -> dict:
     """Every field of a rendered admin add/change page, as the browser would post it."""
     context = response.context
     data: dict = {}
     _form_fields(context["adminform"].form, data)
     for inline in context.get("inline_admin_formsets", []):
-        formset = inline.formset
-        management = formset.management_form
-        for name in management.fields:
-            data[management[name].html_name] = str(management[name].value())
-        for form in formset.forms:
-            _form_fields(form, data)
+        _formset_fields(inline.formset, data)
     return {k: v for k, v in data.items() if "__prefix__" not in k}

@@ -1,21 +1,35 @@
 """Attributions and their figures.
 
-Figures are edited inline on an attribution's own page. The stock admin has no nested inlines, so
-a claim's page lists its attributions inline, each row showing its figures and linking to the
-attribution's page where they are edited (one click, no third-party nested-inline library, and
-every row keeps the stale-edit check).
+Figures are edited inline on an attribution's own page, and nested under each attribution on the
+claim's page: a figure formset per attribution form, bound by prefix (curation.NestedInlineFormSet),
+validated with its attribution and saved after it through the same write services. The claim page
+groups attributions by document, one line each, a new one at the top beside the document's text
+(static/claims/admin_claim.js picks the quote from it).
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
+from django.forms.models import inlineformset_factory
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 from claims import services
 from claims.admin.review import review_queue_view
 from claims.models import Attribution, Figure
-from curation.admin import CuratedAdmin, VersionedInlineMixin
+from curation.admin import (
+    MAX_INLINE_FORMS,
+    CuratedAdmin,
+    NestedInlineFormSet,
+    NestedParentForm,
+    VersionedForm,
+    VersionedInlineMixin,
+    know_related,
+)
+from sources.models import Document
+from sources.quotes import CONTEXT_CHARS, closest_passages, occurrence_at, short
 
 FIGURE_FIELDS = [
     "measure",
@@ -32,38 +46,17 @@ FIGURE_FIELDS = [
 
 
 def quote_links(attribution: Attribution | None) -> str:
-    """Links to the quote in the public document page and in the document's admin page."""
+    """Links to the quote in the public document page and in the document's admin page, and to
+    the attribution's own page (its figures' event and updates are edited there)."""
     if attribution is None or attribution.pk is None:
         return "—"
     return format_html(
-        '<a href="{}">quote in the document</a> · <a href="{}#a-{}">in the admin</a>',
+        '<a href="{}">quote in the document</a> · <a href="{}#a-{}">in the admin</a> · '
+        '<a href="{}">attribution page</a>',
         attribution.get_absolute_url(),
         reverse("admin:sources_document_change", args=[attribution.document_id]),
         attribution.pk,
-    )
-
-
-def figure_summary(attribution: Attribution | None) -> str:
-    """The attribution's figures (prefetched) and a link to edit them."""
-    if attribution is None or attribution.pk is None:
-        return "Save first, then add figures on the attribution's page."
-    figures = list(attribution.figures.all())
-    listing = format_html_join(
-        "",
-        "<li>{}</li>",
-        (
-            (
-                f"{f.get_measure_display()} ({f.population}): {f.text or f.interval()}"
-                + (f" — {f.get_review_display().lower()}" if f.is_pending else ""),
-            )
-            for f in figures
-        ),
-    )
-    return format_html(
-        '<ul>{}</ul><a href="{}">Edit figures ({})</a>',
-        listing,
         reverse("admin:claims_attribution_change", args=[attribution.pk]),
-        len(figures),
     )
 
 
@@ -118,6 +111,152 @@ class ReviewAdminMixin:
             self.message_user(request, text, messages.ERROR)
             return
         self.message_user(request, f"Approved {len(pending) + len(edits)} change(s).")
+
+
+# The figure columns of a nested row on the claim page; the rest (event, superseded_by, the as-of
+# precision) keep their values and are edited on the attribution's page.
+NESTED_FIGURE_FIELDS = [
+    "measure",
+    "qualifier",
+    "value",
+    "value_high",
+    "population",
+    "text",
+    "as_of",
+]
+
+
+class FigureRowForm(VersionedForm):
+    class Meta:
+        model = Figure
+        fields = NESTED_FIGURE_FIELDS
+        widgets = {
+            "value": forms.NumberInput(attrs={"class": "vIntegerField", "min": 0}),
+            "value_high": forms.NumberInput(attrs={"class": "vIntegerField", "min": 0}),
+            "population": forms.TextInput(attrs={"size": 10}),
+            "text": forms.TextInput(attrs={"size": 16}),
+            "as_of": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # A plain number is exact; the editor changes it for "at least", a range...
+            self.fields["qualifier"].initial = Figure.Qualifier.EXACT
+
+
+class FigureRowFormSet(forms.BaseInlineFormSet):
+    """An attribution's figures; reads the figures the claim page prefetched (no query a row)."""
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            cache = getattr(self.instance, "_prefetched_objects_cache", {})
+            if self.instance.pk is not None and "figures" in cache:
+                self._queryset = sorted(cache["figures"], key=lambda f: f.pk)
+            else:
+                self._queryset = super().get_queryset()
+        return self._queryset
+
+
+NestedFigureFormSet = inlineformset_factory(
+    Attribution,
+    Figure,
+    form=FigureRowForm,
+    formset=FigureRowFormSet,
+    fields=NESTED_FIGURE_FIELDS,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_INLINE_FORMS,
+    absolute_max=MAX_INLINE_FORMS,
+)
+
+
+class AttributionRowForm(NestedParentForm, VersionedForm):
+    """An attribution on the claim page, with the offsets the quote picker filled."""
+
+    picked_start = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    picked_end = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    class Meta:
+        widgets = {
+            "quote": forms.Textarea(attrs={"rows": 3, "cols": 60, "class": "vLargeTextField"}),
+            "note": forms.Textarea(attrs={"rows": 1, "cols": 40}),
+            "occurrence": forms.NumberInput(attrs={"min": 1, "class": "vIntegerField"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        know_related(self, ["document", "speaker", "via"])
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("picked_start"), cleaned.get("picked_end")
+        document, quote = cleaned.get("document"), cleaned.get("quote")
+        if None in (start, end) or not document or not quote:
+            return cleaned
+        text = document.text
+        if not (start < end <= len(text)) or text[start:end] != quote:
+            return cleaned  # edited after picking: the quote is anchored by its words alone
+        # Picked in the text: anchor exactly there (the context, and which occurrence when the
+        # same words occur several times).
+        instance = self.instance
+        instance.quote_prefix = text[max(0, start - CONTEXT_CHARS) : start]
+        instance.quote_suffix = text[end : end + CONTEXT_CHARS]
+        if not instance._state.adding:
+            instance.quote_start, instance.quote_end = start, end
+        elif text.count(quote) > 1 and not cleaned.get("occurrence"):
+            cleaned["occurrence"] = occurrence_at(text, quote, start)
+        return cleaned
+
+    @cached_property
+    def closest(self):
+        """Passages of the document close to a quote that was not found in it."""
+        if not self.is_bound or "quote" not in self.errors or not self.instance.document_id:
+            return []
+        quote = self.data.get(self.add_prefix("quote"), "")
+        return closest_passages(self.instance.document.text, quote)
+
+    @cached_property
+    def picker_document(self):
+        """The document whose text the quote picker shows beside a new attribution."""
+        if self.instance.document_id:
+            return self.instance.document
+        chosen = self.data.get(self.add_prefix("document")) if self.is_bound else None
+        chosen = chosen or self.initial.get("document")
+        try:
+            pk = int(chosen)
+        except (TypeError, ValueError):
+            return None
+        return Document.objects.filter(pk=pk).only("pk", "title", "text").first()
+
+    def summary(self):
+        """The attribution on one line: speaker, voice, stance, first words, figures."""
+        attribution = self.instance
+        if attribution.pk is None:
+            return ""
+        if attribution.speaker_id:
+            who = attribution.speaker.name
+        else:
+            who = attribution.speaker_description or "—"
+        figures = list(attribution.figures.all())
+        return format_html(
+            '{}<span class="who">{}</span> · {} · <span class="stance stance-{}">{}</span> · '
+            '<q>{}</q> · <span class="figures">{}</span>',
+            format_html('<strong class="pending">{}:</strong> ', attribution.get_review_display())
+            if attribution.is_pending
+            else "",
+            who,
+            attribution.get_voice_display(),
+            attribution.stance,
+            attribution.get_stance_display(),
+            short(attribution.quote, 8),
+            f"{len(figures)} figure(s)"
+            + (": " + "; ".join(str(f.text or f.interval()) for f in figures) if figures else ""),
+        )
+
+
+class AttributionRowFormSet(NestedInlineFormSet):
+    nested_formset = NestedFigureFormSet
 
 
 class FigureInline(VersionedInlineMixin, admin.TabularInline):
@@ -197,16 +336,22 @@ class AttributionAdmin(ReviewAdminMixin, EvidenceWritesMixin, CuratedAdmin):
 
 
 class AttributionInline(VersionedInlineMixin, admin.StackedInline):
+    """A claim's attributions grouped by document, one line each; a new one at the top."""
+
     model = Attribution
+    form = AttributionRowForm
+    formset = AttributionRowFormSet
+    template = "admin/claims/claim/attribution_inline.html"
     extra = 1
     fields = [
         ("document", "voice", "stance"),
         ("speaker", "speaker_description", "via", "stated_on"),
         "quote",
         ("occurrence", "note"),
-        ("quote_links", "figures", "review"),
+        ("picked_start", "picked_end"),
+        ("quote_links", "review"),
     ]
-    readonly_fields = ["quote_links", "figures", "review"]
+    readonly_fields = ["quote_links", "review"]
     autocomplete_fields = ["document", "speaker", "via"]
 
     def get_queryset(self, request):
@@ -216,15 +361,19 @@ class AttributionInline(VersionedInlineMixin, admin.StackedInline):
             .originals()  # pending copies of edits wait in the review queue
             .select_related("document", "speaker", "via")
             .prefetch_related(Prefetch("figures", Figure.objects.originals()))
+            .order_by("document_id", "quote_start", "pk")
         )
+
+    def initial_new(self, claim) -> list[dict]:
+        """The new attribution starts in the document the claim was last quoted from."""
+        if claim is None or claim.pk is None:
+            return []
+        latest = claim.attributions.order_by("-pk").values_list("document", flat=True).first()
+        return [{"document": latest}] if latest else []
 
     @admin.display(description="Quote")
     def quote_links(self, obj):
         return quote_links(obj)
-
-    @admin.display(description="Figures")
-    def figures(self, obj):
-        return figure_summary(obj)
 
 
 @admin.register(Figure)

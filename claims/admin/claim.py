@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -15,6 +15,7 @@ from claims.admin.feed import FeedAdminMixin
 from claims.admin.relation import ClaimRelationInline
 from claims.models import Claim
 from curation.admin import CuratedAdmin
+from sources.models import Document
 
 
 def is_reviewer(user) -> bool:
@@ -83,6 +84,7 @@ class ClaimAdmin(FeedAdminMixin, EvidenceWritesMixin, CuratedAdmin):
         (
             "Review and publication",
             {
+                "classes": ["collapse"],
                 "fields": [
                     "publication",
                     "verdict",
@@ -90,10 +92,10 @@ class ClaimAdmin(FeedAdminMixin, EvidenceWritesMixin, CuratedAdmin):
                     "review_note",
                     "published_by",
                     "published_at",
-                ]
+                ],
             },
         ),
-        ("Record", {"fields": ["version", "created_at", "updated_at"]}),
+        ("Record", {"classes": ["collapse"], "fields": ["version", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request):
@@ -240,6 +242,12 @@ class ClaimAdmin(FeedAdminMixin, EvidenceWritesMixin, CuratedAdmin):
             self.message_user(request, f"“{claim}” {transition.done}.", messages.SUCCESS)
         return HttpResponseRedirect(change_url)
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, AttributionInline):
+            kwargs["initial"] = inline.initial_new(obj)
+        return kwargs
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["transitions"] = (
             services.allowed_transitions(obj, request.user) if obj is not None else []
@@ -272,6 +280,11 @@ class ClaimAdmin(FeedAdminMixin, EvidenceWritesMixin, CuratedAdmin):
                 name="claims_claim_transition",
             ),
             path(
+                "document-text/<int:pk>/",
+                self.admin_site.admin_view(self.document_text_view),
+                name="claims_claim_document_text",
+            ),
+            path(
                 "deleted/",
                 self.admin_site.admin_view(self.deleted_claims_view),
                 name="claims_claim_deleted",
@@ -283,6 +296,17 @@ class ClaimAdmin(FeedAdminMixin, EvidenceWritesMixin, CuratedAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def document_text_view(self, request, pk):
+        """A document's stored text for the quote picker beside a new attribution (JSON)."""
+        if not (
+            self.has_change_permission(request) or self.has_add_permission(request)
+        ) or not request.user.has_perm("sources.view_document"):
+            raise PermissionDenied
+        document = Document.objects.filter(pk=pk).values("pk", "title", "text").first()
+        if document is None:
+            raise Http404("No such document.")
+        return JsonResponse(document)
 
     def review_queue_view(self, request):
         url = reverse("admin:claims_claim_changelist")

@@ -11,7 +11,7 @@ from claims.models.review import LIVE, Review, Reviewed, ReviewedQuerySet
 from claims.visibility import sees_drafts
 from sources import dates
 from sources.models import Curated
-from sources.quotes import QuoteError, find_quote, short
+from sources.quotes import QuoteError, QuoteNotFound, closest_passages, find_quote, short
 
 
 class Voice(models.TextChoices):
@@ -202,9 +202,12 @@ class Attribution(Reviewed, Curated):
                 occurrence=self.occurrence,
             )
         except QuoteError as error:
-            raise ValidationError(
-                {"quote": f"In document #{self.document_id} “{self.document.title}”: {error}"}
-            ) from None
+            message = f"In document #{self.document_id} “{self.document.title}”: {error}"
+            if isinstance(error, QuoteNotFound):
+                near = closest_passages(text, self.quote, limit=1)
+                if near:
+                    message += f" The closest passage is “{near[0].exact}”."
+            raise ValidationError({"quote": message}) from None
         self.quote = found.exact
         self.quote_start, self.quote_end = found.start, found.end
         self.quote_prefix, self.quote_suffix = found.prefix, found.suffix

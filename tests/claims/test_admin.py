@@ -81,7 +81,7 @@ def test_claim_page_shows_status_reason_figures_and_links_to_each_quote(editor_c
     assert f'href="{attribution.get_absolute_url()}"' in html
     assert f"/documents/{attribution.document_id}/#a-{attribution.pk}" in html
     assert reverse("admin:claims_attribution_change", args=[attribution.pk]) in html
-    assert "Edit figures (1)" in html
+    assert "1 figure(s): at least 46 people" in html
     assert "at least 46 people" in html
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from sources.quotes import QuoteError, find_quote
+from sources.quotes import QuoteError, closest_passages, find_quote
 
 TEXT = "He said: “We are able to tackle [ISIS-K] independently,” Shaheen said — twice.  Shaheen said so."
 
@@ -52,3 +52,43 @@ def test_occurrence_out_of_range_is_rejected():
 def test_empty_quote_is_rejected():
     with pytest.raises(QuoteError, match="empty"):
         find_quote(TEXT, "   ")
+
+
+# --- closest passages, proposed when a quote is not in the text ----------------------------------
+
+SPUN = (
+    "The Taliban said the attack was claimed by ISIS-Okay in Kabul, killing 13 people. "
+    "He said: “We are able to tackle [ISIS-K] independently,” Shaheen said. "
+    "Kabul—the capital—fell in August. 🙂 喀布尔 was quiet."
+)
+
+
+def test_closest_passage_for_a_changed_word_marks_the_word():
+    best = closest_passages(SPUN, "claimed by ISIS-K in Kabul")[0]
+    assert best.exact == "claimed by ISIS-Okay in Kabul"
+    assert SPUN[best.start : best.end] == best.exact
+    assert ("delete", "K") in best.diff and ("insert", "Okay") in best.diff
+
+
+def test_closest_passage_for_missing_punctuation_takes_the_documents_brackets():
+    best = closest_passages(SPUN, "We are able to tackle ISIS-K independently")[0]
+    assert best.exact == "We are able to tackle [ISIS-K] independently"
+    assert [seg for op, seg in best.diff if op == "insert"] == ["[", "]"]
+    assert not [seg for op, seg in best.diff if op == "delete"]
+
+
+def test_closest_passage_for_a_changed_dash():
+    best = closest_passages(SPUN, "Kabul - the capital - fell in August")[0]
+    assert best.exact == "Kabul—the capital—fell in August"
+    assert ("insert", "—") in best.diff
+
+
+def test_closest_passage_offsets_are_code_points_after_emoji_and_cjk():
+    best = closest_passages(SPUN, "喀布尔 was very quiet")[0]
+    assert best.exact == "喀布尔 was quiet"
+    assert best.start == SPUN.index("喀布尔")
+
+
+def test_nothing_close_proposes_nothing():
+    assert closest_passages(SPUN, "zebra quantum xylophone") == []
+    assert closest_passages("", "anything") == []
