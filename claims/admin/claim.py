@@ -11,9 +11,10 @@ from django.utils.html import format_html
 
 from claims import services
 from claims.admin.attribution import AttributionInline, EvidenceWritesMixin
+from claims.admin.filters import ClaimEventFilter, ClaimSpeakerFilter, ClaimTagFilter
 from claims.admin.relation import ClaimRelationInline
 from claims.models import Claim
-from curation.admin import CuratedAdmin
+from curation.admin import CuratedAdmin, clipped_column, day_column
 
 
 def is_reviewer(user) -> bool:
@@ -54,15 +55,23 @@ def _message(error) -> str:
 @admin.register(Claim)
 class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
     list_display = [
-        "text",
-        "event",
+        clipped_column("text", "Claim", 90),
+        clipped_column("event", "Event", 36, ordering="event__name"),
         "status",
         "publication",
         "verdict",
         "attribution_count",
-        "updated_at",
+        day_column("updated_at", "Updated"),
     ]
-    list_filter = [ReviewQueueFilter, "status", "publication", "verdict", "event", "tags"]
+    list_filter = [
+        ReviewQueueFilter,
+        "status",
+        "publication",
+        "verdict",
+        ClaimEventFilter,
+        ClaimSpeakerFilter,
+        ClaimTagFilter,
+    ]
     list_select_related = ["event"]
     search_fields = ["text", "slug", "event__name"]
     date_hierarchy = "updated_at"
@@ -125,7 +134,7 @@ class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
         # Editors never set these: the form does not even hold them, so a forged POST is ignored.
         return [*fields, *services.reserved_claim_fields(request.user)]
 
-    @admin.display(description="Attributions", ordering="n_attributions")
+    @admin.display(description="Attri\u00adbutions", ordering="n_attributions")
     def attribution_count(self, obj):
         return obj.n_attributions
 
