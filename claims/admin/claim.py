@@ -12,9 +12,11 @@ from django.utils.html import format_html
 from claims import services
 from claims.admin.attribution import AttributionInline, EvidenceWritesMixin
 from claims.admin.filters import ClaimEventFilter, ClaimSpeakerFilter, ClaimTagFilter
+from claims.admin.history import evidence_entries
 from claims.admin.relation import ClaimRelationInline
 from claims.models import Claim
 from curation.admin import CuratedAdmin, clipped_column, day_column
+from curation.history import attach
 
 
 def is_reviewer(user) -> bool:
@@ -250,6 +252,19 @@ class ClaimAdmin(EvidenceWritesMixin, CuratedAdmin):
 
     def restore_version(self, request, pk, record):
         return services.restore_claim(claim_id=pk, history_id=record.history_id, by=request.user)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        """simple-history's list of the claim's versions, with what happened to its evidence
+        in words: each attribution or figure added, changed or removed, on the version it
+        followed (evidence_entries; a fixed number of queries)."""
+        page = context.get("page_obj")
+        if page is not None and page.object_list:
+            records = list(page.object_list)
+            newer_date = None
+            if page.number > 1:
+                newer_date = page.paginator.object_list[page.start_index() - 2].history_date
+            attach(records, evidence_entries(records[0].id, before=newer_date), newer_date)
+        return super().render_history_view(request, template, context, **kwargs)
 
     def history_diff_view(self, request, object_id):
         response = super().history_diff_view(request, object_id)
