@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from curation.history import changes as version_changes
@@ -181,12 +182,43 @@ class _ValidValuesOnly:
         return super().optgroups(name, valid, attr)
 
 
-class SafeAutocompleteSelect(_ValidValuesOnly, AutocompleteSelect):
+class _Named:
+    """select2 builds its combobox in script, named only by the value shown; a static script
+    names it after the field (curation/autocomplete-labels.js)."""
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["curation/autocomplete-labels.js"])
+
+
+class SafeAutocompleteSelect(_Named, _ValidValuesOnly, AutocompleteSelect):
     pass
 
 
-class SafeAutocompleteSelectMultiple(_ValidValuesOnly, AutocompleteSelectMultiple):
+class SafeAutocompleteSelectMultiple(_Named, _ValidValuesOnly, AutocompleteSelectMultiple):
     pass
+
+
+class NamedFieldsInlineMixin:
+    """For inlines: each field's input carries its label as aria-label. A tabular row shows the
+    labels only once, as column headers, which leave its inputs unnamed for a screen reader."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            widget = getattr(field.widget, "widget", field.widget)  # inside the related wrapper
+            widget.attrs.setdefault("aria-label", capfirst(str(field.label)))
+        return field
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        def add_fields(self, form, index):
+            formset.add_fields(self, form, index)
+            if "DELETE" in form.fields:
+                form.fields["DELETE"].widget.attrs.setdefault("aria-label", "Delete this row")
+
+        return type(formset.__name__, (formset,), {"add_fields": add_fields})
 
 
 class SafeAutocompleteMixin:
@@ -325,7 +357,7 @@ def _with_version_field(fieldsets):
 MAX_INLINE_FORMS = 100
 
 
-class VersionedInlineMixin(SafeAutocompleteMixin):
+class VersionedInlineMixin(NamedFieldsInlineMixin, SafeAutocompleteMixin):
     """For inlines of curated models: each row carries its version and refuses a stale save."""
 
     form = VersionedForm

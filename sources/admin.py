@@ -6,6 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from curation.admin import (
     MAX_INLINE_FORMS,
     CuratedAdmin,
+    NamedFieldsInlineMixin,
     SafeAutocompleteMixin,
     TopRelatedFilter,
     clipped_column,
@@ -71,7 +72,7 @@ class DocumentAdmin(CuratedAdmin):
     ]
 
 
-class ActorAliasInline(admin.TabularInline):
+class ActorAliasInline(NamedFieldsInlineMixin, admin.TabularInline):
     model = ActorAlias
     extra = 1
     max_num = MAX_INLINE_FORMS
