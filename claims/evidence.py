@@ -82,6 +82,37 @@ def _speaker_words(
     return f"{who} cited by {origin_label}"
 
 
+# A statement named by its stance: “a refuting statement”.
+STANCE_WORDS = {
+    Attribution.Stance.SUPPORTS: "supporting",
+    Attribution.Stance.REFUTES: "refuting",
+    Attribution.Stance.QUESTIONS: "questioning",
+    Attribution.Stance.NEUTRAL: "neutral",
+}
+
+
+def statement_words(attribution: Attribution, origin_label: str, published=None) -> str:
+    """One attribution in words, for an editor: “a refuting statement by the Taliban in Reuters,
+    2021-08-27”; “a supporting statement by The New York Times in its own voice, undated”; “a
+    questioning statement by a senior official cited by RFE/RL, 2021-08-27”; “a supporting
+    statement, hearsay reported by Socialist Worker, 2023-04-29”. The speaker is `speaker_label`;
+    the date is when it was said, else when its document was `published`, else “undated” (the
+    date the status reasons use). Expects `speaker` and `via` selected."""
+    a = attribution
+    stance = STANCE_WORDS.get(a.stance, a.stance)
+    who = speaker_label(a, origin_label)
+    if a.voice == Attribution.Voice.OWN:
+        where = f" {status.VOICE_WORDS[status.OWN]}"
+    elif a.speaker_id and not a.via_id:
+        where = f" in {origin_label}"
+    else:
+        where = ""  # the label already names where it appeared (relayed, unnamed, hearsay)
+    on = a.stated_on or published
+    when = on.isoformat() if on else "undated"
+    by = "," if who.startswith("hearsay") else " by"
+    return f"a {stance} statement{by} {who}{where}, {when}"
+
+
 def source_key(attribution: Attribution, origin_key: tuple) -> tuple:
     """Who speaks, as an identity: the actor, or for unnamed voices the origin."""
     return _source_key(attribution.speaker_id, origin_key)

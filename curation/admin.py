@@ -10,20 +10,152 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, transaction
+from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from curation.history import changes as version_changes
 
 VERSION_FIELD = "seen_version"
+
+
+# --- changelists that fit 1366 px --------------------------------------------------------------
+
+
+def clipped(text, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis; the full text on hover (title). Both
+    escaped. Short text is shown as is."""
+    text = "" if text is None else str(text)
+    if len(text) <= limit:
+        return text
+    return format_html('<span class="clipped" title="{}">{}…</span>', text, text[: limit - 1])
+
+
+def clipped_column(path: str, label: str, limit: int, ordering: str | None = None):
+    """A changelist column for `path` ("claim", "document__title"): the value clipped to `limit`
+    characters with the full text on hover, headed `label`, sortable by `ordering` (by default
+    the path itself). Unlike a bare foreign key column, the cell may wrap."""
+
+    def column(obj):
+        value = obj
+        for part in path.split("__"):
+            value = getattr(value, part, None)
+            if value is None:
+                return "-"
+        return clipped(value, limit)
+
+    column.__name__ = path.replace("__", "_")
+    column.short_description = label
+    column.admin_order_field = ordering or path
+    return column
+
+
+def day_column(field: str, label: str):
+    """A date-time changelist column shown as its day (2026-11-30), the full time on hover."""
+
+    def column(obj):
+        value = getattr(obj, field)
+        if value is None:
+            return "-"
+        local = timezone.localtime(value)
+        return format_html(
+            '<span title="{}">{}</span>', f"{local:%Y-%m-%d %H:%M}", f"{local:%Y-%m-%d}"
+        )
+
+    column.__name__ = field
+    column.short_description = label
+    column.admin_order_field = field
+    return column
+
+
+class TopRelatedFilter(admin.SimpleListFilter):
+    """A filter on a related record that stays small however large the table: the `limit` records
+    with the most rows (one grouped query), the chosen one, and a search box that lists the
+    records whose name matches instead. Never renders thousands of links.
+
+    Set `title`, `parameter_name`, `path` (the related id's lookup from this model:
+    "event", "attributions__speaker") and `label` (its name: "event__name"). A path through a
+    many-valued relation filters with a subquery, so no row is listed twice.
+    """
+
+    template = "admin/curated/top_related_filter.html"
+    path = ""
+    label = ""
+    limit = 12
+
+    @property
+    def search_parameter(self) -> str:
+        return f"{self.parameter_name}_q"
+
+    def __init__(self, request, params, model, model_admin):
+        searched = params.pop(self.search_parameter, None)
+        self.search = (searched[-1] if searched else "").strip()[:100]
+        self.model = model
+        super().__init__(request, params, model, model_admin)
+
+    def expected_parameters(self):
+        return [self.parameter_name, self.search_parameter]
+
+    def _chosen(self) -> int | None:
+        value = self.value()
+        if value is None:
+            return None
+        try:
+            chosen = int(value)
+        except ValueError:
+            chosen = None
+        if chosen is None or not 0 < chosen < 2**63:  # beyond a key column: the query would fail
+            raise IncorrectLookupParameters(f"{self.parameter_name}: not a record id")
+        return chosen
+
+    def lookups(self, request, model_admin):
+        rows = self.model._default_manager.exclude(**{f"{self.path}__isnull": True})
+        if self.search:
+            rows = rows.filter(**{f"{self.label}__icontains": self.search})
+        top = [
+            (row[self.path], row[self.label])
+            for row in rows.values(self.path, self.label)
+            .annotate(n=Count("pk"))
+            .order_by("-n", self.label)[: self.limit]
+        ]
+        chosen = self._chosen()
+        if chosen is not None and chosen not in {pk for pk, _ in top}:
+            found = (
+                self.model._default_manager.filter(**{self.path: chosen})
+                .values_list(self.path, self.label)
+                .first()
+            )
+            top.insert(0, found or (chosen, f"#{chosen}"))
+        return [(str(pk), str(name)) for pk, name in top]
+
+    def queryset(self, request, queryset):
+        chosen = self._chosen()
+        if chosen is None:
+            return queryset
+        if "__" in self.path:
+            matching = self.model._default_manager.filter(**{self.path: chosen}).values("pk")
+            return queryset.filter(pk__in=matching)
+        return queryset.filter(**{self.path: chosen})
+
+    def has_output(self):
+        return True  # the search box, even when nothing matched
+
+    def choices(self, changelist):
+        # The search box keeps the other filters: hidden fields for every other parameter.
+        self.kept = [
+            (k, v) for k, v in changelist.params.items() if k not in self.expected_parameters()
+        ]
+        yield from super().choices(changelist)
 
 
 class _ValidValuesOnly:
@@ -51,7 +183,16 @@ class _ValidValuesOnly:
         return super().optgroups(name, valid, attr)
 
 
-class SafeAutocompleteSelect(_ValidValuesOnly, AutocompleteSelect):
+class _Named:
+    """select2 builds its combobox in script, named only by the value shown; a static script
+    names it after the field (curation/autocomplete-labels.js)."""
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["curation/autocomplete-labels.js"])
+
+
+class SafeAutocompleteSelect(_Named, _ValidValuesOnly, AutocompleteSelect):
     # {str(pk): object} a form already holds (an inline row's joined document): rendering that
     # choice needs no query, so a page of rows costs no query per row.
     known: dict | None = None
@@ -79,8 +220,30 @@ def know_related(form, names) -> None:
             widget.known = {str(related.pk): related}
 
 
-class SafeAutocompleteSelectMultiple(_ValidValuesOnly, AutocompleteSelectMultiple):
+class SafeAutocompleteSelectMultiple(_Named, _ValidValuesOnly, AutocompleteSelectMultiple):
     pass
+
+
+class NamedFieldsInlineMixin:
+    """For inlines: each field's input carries its label as aria-label. A tabular row shows the
+    labels only once, as column headers, which leave its inputs unnamed for a screen reader."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            widget = getattr(field.widget, "widget", field.widget)  # inside the related wrapper
+            widget.attrs.setdefault("aria-label", capfirst(str(field.label)))
+        return field
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        def add_fields(self, form, index):
+            formset.add_fields(self, form, index)
+            if "DELETE" in form.fields:
+                form.fields["DELETE"].widget.attrs.setdefault("aria-label", "Delete this row")
+
+        return type(formset.__name__, (formset,), {"add_fields": add_fields})
 
 
 class SafeAutocompleteMixin:
@@ -219,7 +382,7 @@ def _with_version_field(fieldsets):
 MAX_INLINE_FORMS = 100
 
 
-class VersionedInlineMixin(SafeAutocompleteMixin):
+class VersionedInlineMixin(NamedFieldsInlineMixin, SafeAutocompleteMixin):
     """For inlines of curated models: each row carries its version and refuses a stale save."""
 
     form = VersionedForm

@@ -3,7 +3,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from curation.admin import MAX_INLINE_FORMS, CuratedAdmin, SafeAutocompleteMixin
+from curation.admin import (
+    MAX_INLINE_FORMS,
+    CuratedAdmin,
+    NamedFieldsInlineMixin,
+    SafeAutocompleteMixin,
+    TopRelatedFilter,
+    clipped_column,
+)
 from sources.models import Actor, ActorAlias, Document, Outlet
 
 
@@ -16,10 +23,24 @@ class OutletAdmin(CuratedAdmin):
     readonly_fields = ["version", "created_at", "updated_at"]
 
 
+class OutletFilter(TopRelatedFilter):
+    title = "outlet"
+    parameter_name = "outlet"
+    path = "outlet"
+    label = "outlet__name"
+
+
 @admin.register(Document)
 class DocumentAdmin(CuratedAdmin):
-    list_display = ["title", "outlet", "published", "origin_outlet", "derived_from", "language"]
-    list_filter = ["outlet", "language", ("published", admin.EmptyFieldListFilter)]
+    list_display = [
+        clipped_column("title", "Title", 70),
+        clipped_column("outlet", "Outlet", 28, ordering="outlet__name"),
+        "published",
+        clipped_column("origin_outlet", "Origin", 28, ordering="origin_outlet__name"),
+        clipped_column("derived_from", "Copy of", 36, ordering="derived_from__title"),
+        "language",
+    ]
+    list_filter = [OutletFilter, "language", ("published", admin.EmptyFieldListFilter)]
     list_select_related = ["outlet", "origin_outlet", "derived_from"]
     search_fields = ["title", "url", "byline", "outlet__name"]
     date_hierarchy = "published"
@@ -51,7 +72,7 @@ class DocumentAdmin(CuratedAdmin):
     ]
 
 
-class ActorAliasInline(admin.TabularInline):
+class ActorAliasInline(NamedFieldsInlineMixin, admin.TabularInline):
     model = ActorAlias
     extra = 1
     max_num = MAX_INLINE_FORMS

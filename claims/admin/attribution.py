@@ -17,7 +17,15 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from claims import services
+from claims.admin.filters import (
+    AttributionEventFilter,
+    AttributionOutletFilter,
+    AttributionSpeakerFilter,
+    FigureEventFilter,
+    FigureSpeakerFilter,
+)
 from claims.admin.review import review_queue_view
+from claims.comparison import described
 from claims.models import Attribution, Figure
 from curation.admin import (
     MAX_INLINE_FORMS,
@@ -26,6 +34,8 @@ from curation.admin import (
     NestedParentForm,
     VersionedForm,
     VersionedInlineMixin,
+    clipped,
+    clipped_column,
     know_related,
 )
 from sources.models import Document
@@ -276,23 +286,24 @@ class FigureInline(VersionedInlineMixin, admin.TabularInline):
 @admin.register(Attribution)
 class AttributionAdmin(ReviewAdminMixin, EvidenceWritesMixin, CuratedAdmin):
     list_display = [
-        "__str__",
-        "claim",
-        "document",
-        "speaker",
+        clipped_column("quote", "Quote", 60, ordering="quote"),
+        clipped_column("claim", "Claim", 60, ordering="claim__text"),
+        clipped_column("document", "Document", 36, ordering="document__title"),
+        clipped_column("speaker", "Speaker", 28, ordering="speaker__name"),
         "voice",
         "stance",
         "stated_on",
-        "via",
+        clipped_column("via", "Via", 20, ordering="via__name"),
     ]
     list_filter = [
         "voice",
         "stance",
         "claim__status",
         "claim__publication",
-        "claim__event",
-        "document__outlet",
-        "speaker",
+        "claim__verdict",
+        AttributionEventFilter,
+        AttributionSpeakerFilter,
+        AttributionOutletFilter,
     ]
     list_select_related = ["claim", "speaker", "via", "document"]
     search_fields = ["quote", "claim__text", "speaker__name", "document__title"]
@@ -379,17 +390,24 @@ class AttributionInline(VersionedInlineMixin, admin.StackedInline):
 @admin.register(Figure)
 class FigureAdmin(ReviewAdminMixin, EvidenceWritesMixin, CuratedAdmin):
     list_display = [
-        "__str__",
-        "event",
+        "figure_words",
+        clipped_column("event", "Event", 32, ordering="event__name"),
         "measure",
-        "population",
+        clipped_column("population", "Population", 24),
         "qualifier",
-        "value",
-        "value_high",
+        "number",
         "as_of",
-        "attribution",
+        clipped_column("attribution", "Attribution", 48, ordering="attribution__quote"),
     ]
-    list_filter = ["measure", "qualifier", "event", "attribution__claim__status"]
+    list_filter = [
+        "measure",
+        "qualifier",
+        "attribution__claim__status",
+        "attribution__claim__publication",
+        "attribution__claim__verdict",
+        FigureEventFilter,
+        FigureSpeakerFilter,
+    ]
     list_select_related = ["event", "attribution__speaker"]
     search_fields = ["population", "text", "attribution__quote", "event__name"]
     date_hierarchy = "as_of"
@@ -400,6 +418,17 @@ class FigureAdmin(ReviewAdminMixin, EvidenceWritesMixin, CuratedAdmin):
         ("Interval", {"fields": ["low", "high", "version", "updated_at"]}),
         ("Review", {"fields": REVIEW_READONLY}),
     ]
+
+    @admin.display(description="Number", ordering="value")
+    def number(self, obj):
+        """The value, or a range's two ends (the value and its high end in one column)."""
+        if obj.value_high is not None:
+            return f"{obj.value}–{obj.value_high}"
+        return "-" if obj.value is None else obj.value
+
+    @admin.display(description="Figure", ordering="text")
+    def figure_words(self, obj):
+        return clipped(described(obj), 40)
 
     def delete_queryset(self, request, queryset):
         services.delete_figures(figures=queryset)

@@ -12,9 +12,12 @@ from django.utils.html import format_html
 from claims import evidence, services
 from claims.admin.attribution import AttributionInline, EvidenceWritesMixin
 from claims.admin.feed import FeedAdminMixin
+from claims.admin.filters import ClaimEventFilter, ClaimSpeakerFilter, ClaimTagFilter
+from claims.admin.history import evidence_entries
 from claims.admin.relation import ClaimRelationInline
 from claims.models import Claim
-from curation.admin import CuratedAdmin
+from curation.admin import CuratedAdmin, clipped_column, day_column
+from curation.history import attach
 from sources.models import Document
 
 
@@ -56,15 +59,23 @@ def _message(error) -> str:
 @admin.register(Claim)
 class ClaimAdmin(FeedAdminMixin, EvidenceWritesMixin, CuratedAdmin):
     list_display = [
-        "text",
-        "event",
+        clipped_column("text", "Claim", 90),
+        clipped_column("event", "Event", 36, ordering="event__name"),
         "status",
         "publication",
         "verdict",
         "attribution_count",
-        "updated_at",
+        day_column("updated_at", "Updated"),
     ]
-    list_filter = [ReviewQueueFilter, "status", "publication", "verdict", "event", "tags"]
+    list_filter = [
+        ReviewQueueFilter,
+        "status",
+        "publication",
+        "verdict",
+        ClaimEventFilter,
+        ClaimSpeakerFilter,
+        ClaimTagFilter,
+    ]
     list_select_related = ["event"]
     search_fields = ["text", "slug", "event__name"]
     date_hierarchy = "updated_at"
@@ -128,7 +139,7 @@ class ClaimAdmin(FeedAdminMixin, EvidenceWritesMixin, CuratedAdmin):
         # Editors never set these: the form does not even hold them, so a forged POST is ignored.
         return [*fields, *services.reserved_claim_fields(request.user)]
 
-    @admin.display(description="Attributions", ordering="n_attributions")
+    @admin.display(description="Attri\u00adbutions", ordering="n_attributions")
     def attribution_count(self, obj):
         return obj.n_attributions
 
@@ -261,6 +272,19 @@ class ClaimAdmin(FeedAdminMixin, EvidenceWritesMixin, CuratedAdmin):
 
     def restore_version(self, request, pk, record):
         return services.restore_claim(claim_id=pk, history_id=record.history_id, by=request.user)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        """simple-history's list of the claim's versions, with what happened to its evidence
+        in words: each attribution or figure added, changed or removed, on the version it
+        followed (evidence_entries; a fixed number of queries)."""
+        page = context.get("page_obj")
+        if page is not None and page.object_list:
+            records = list(page.object_list)
+            newer_date = None
+            if page.number > 1:
+                newer_date = page.paginator.object_list[page.start_index() - 2].history_date
+            attach(records, evidence_entries(records[0].id, before=newer_date), newer_date)
+        return super().render_history_view(request, template, context, **kwargs)
 
     def history_diff_view(self, request, object_id):
         response = super().history_diff_view(request, object_id)

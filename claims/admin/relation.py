@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 
 from claims import services
 from claims.models import ClaimRelation
+from curation.admin import NamedFieldsInlineMixin, SafeAutocompleteMixin
 
 SUGGESTION_THRESHOLD = 0.6
 
@@ -37,7 +38,7 @@ class RelationFormSet(BaseInlineFormSet):
         return []
 
 
-class ClaimRelationInline(admin.TabularInline):
+class ClaimRelationInline(NamedFieldsInlineMixin, SafeAutocompleteMixin, admin.TabularInline):
     model = ClaimRelation
     fk_name = "claim"
     formset = RelationFormSet
@@ -54,7 +55,7 @@ class ClaimRelationInline(admin.TabularInline):
 
 
 @admin.register(ClaimRelation)
-class ClaimRelationAdmin(admin.ModelAdmin):
+class ClaimRelationAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ["claim", "kind", "target", "note", "created_at"]
     list_filter = ["kind"]
     list_select_related = ["claim", "target"]

@@ -7,6 +7,7 @@ CDN. The injected script is inline, so these contexts bypass the page's CSP; the
 tests check the CSP itself.
 """
 
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,99 @@ def test_api_docs_page_has_no_serious_or_critical_axe_violation(
         assert page.evaluate(RUN_AXE) == []
     finally:
         context.close()
+
+
+# --- the admin: every changelist, the evidence change pages and the review screens -------------
+
+
+@pytest.fixture
+def seeded_admin(chromium, live_server, transactional_db, client):
+    """A superuser's browser context (CSP bypassed for axe) on the loaded seed corpus."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from tests.factories import UserFactory
+
+    call_command("load_seeds", stdout=StringIO())
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    yield context.new_page()
+    context.close()
+
+
+def admin_pages() -> list[str]:
+    from django.contrib import admin
+    from django.urls import reverse
+
+    from claims.models import Attribution, Claim, Figure
+
+    figure = Figure.objects.select_related("attribution").order_by("pk").first()
+    attribution = figure.attribution
+    claim = Claim.objects.filter(attributions__isnull=False).order_by("pk").first()
+    changelists = sorted(
+        reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist")
+        for m in admin.site._registry
+    )
+    return [
+        "/admin/",
+        *changelists,
+        f"/admin/claims/claim/{claim.pk}/change/",
+        "/admin/claims/claim/add/",
+        f"/admin/claims/claim/{claim.pk}/history/",
+        "/admin/claims/claim/?queue=review",
+        "/admin/claims/claim/deleted/",
+        f"/admin/claims/attribution/{attribution.pk}/change/",
+        "/admin/claims/attribution/add/",
+        f"/admin/sources/document/{attribution.document_id}/change/",
+        "/admin/sources/document/add/",
+        f"/admin/claims/figure/{figure.pk}/change/",
+        "/admin/claims/figure/add/",
+        # the review screens: suggestion review workspace, intake, related-claim suggestions
+        f"/admin/sources/document/{attribution.document_id}/suggestions/",
+        "/admin/sources/document/import/",
+        "/admin/sources/document/import-batch/",
+        "/admin/claims/claimrelation/suggestions/",
+        f"/admin/claims/attribution/{Attribution.objects.order_by('-pk').first().pk}/change/",
+    ]
+
+
+def test_no_admin_screen_has_a_serious_or_critical_axe_violation(
+    seeded_admin, live_server, axe_script
+):
+    page = seeded_admin
+    found = {}
+    for path in admin_pages():
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200, path
+        page.wait_for_load_state("load")
+        page.add_script_tag(path=axe_script)
+        if problems := page.evaluate(RUN_AXE):
+            found[path] = problems
+    assert found == {}
+
+
+def test_autocompletes_added_later_are_named_too(seeded_admin, live_server, axe_script):
+    """A new inline row (select2 built by script after the page loaded) is named as well."""
+    page = seeded_admin
+    page.goto(live_server.url + "/admin/claims/claim/add/")
+    page.locator(".add-row a").first.click()
+    page.wait_for_function(
+        "document.querySelectorAll('.select2-selection[role=combobox]:not([aria-label])')"
+        ".length === 0"
+    )
+    page.add_script_tag(path=axe_script)
+    assert page.evaluate(RUN_AXE) == []
+    names = page.evaluate(
+        "[...document.querySelectorAll('.select2-selection[role=combobox]')]"
+        ".map(e => e.getAttribute('aria-label'))"
+    )
+    assert "Event" in names and "Document" in names and all(names)
