@@ -5,6 +5,7 @@ If-None-Match with 304 without rendering, and anonymous bodies are cached under 
 change to a piece of evidence changes exactly the responses that show it."""
 
 import re
+import uuid
 
 import pytest
 from django.core.cache import caches
@@ -528,3 +529,44 @@ def test_anonymous_api_client_sees_no_signed_in_body(world):
     assert page.status_code == 200
     assert page["Cache-Control"] == "private, no-cache"
     assert APIClient().get(f"/claims/{world['draft'].slug}/").status_code == 404
+
+
+def test_two_signed_in_readers_never_share_an_etag(editor, world):
+    other_editor = factories.UserFactory(username="second", is_staff=True)
+    other_editor.user_permissions.set(editor.user_permissions.all())
+    url = f"{API}claims/{world['toll'].pk}/"
+    mine, theirs = token_client(editor).get(url), token_client(other_editor).get(url)
+    assert mine.json() == theirs.json()
+    assert mine["ETag"] != theirs["ETag"]
+    assert token_client(other_editor).get(url, HTTP_IF_NONE_MATCH=mine["ETag"]).status_code == 200
+
+
+def test_head_revalidates_too(anon, world):
+    url = f"{API}claims/{world['toll'].pk}/"
+    etag = anon.get(url)["ETag"]
+    assert anon.head(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert anon.head(url)["ETag"] == etag
+
+
+def test_bodies_are_shared_through_redis_when_configured(anon, world, settings, monkeypatch):
+    """With CACHE_URL set, the conditional cache is Redis under its own key prefix: a body one
+    worker rendered is served by another without rendering."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "conditional": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": f"test-etag-{uuid.uuid4().hex}",
+        },
+    }
+    # Never clear() it: that would flush the shared Redis database. The prefix is this test's.
+    url = f"{API}claims/{world['toll'].pk}/"
+    first = anon.get(url)
+    key = conditional.cache_key(first["ETag"])
+    try:
+        no_rendering(monkeypatch)
+        again = anon.get(url)
+        assert again.content == first.content
+        assert caches["conditional"].get(key) is not None
+    finally:
+        caches["conditional"].delete(key)
