@@ -1,6 +1,7 @@
 """Optimistic concurrency for API writes: ETag from a record's `version`, If-Match required.
 
-Every detail response carries `ETag: "<version>"`. PUT, PATCH and DELETE must send that value in
+Every write response carries `ETag: "<version>"`; a detail read's ETag is "<version>-<digest>"
+(api.conditional), and either form names the version in If-Match. PUT, PATCH and DELETE must send that value in
 If-Match (428 without it) and are refused with 412 when the record changed meanwhile. The check
 locks the row (select_for_update) inside the write's transaction, so of two racing writers with
 the same If-Match exactly one wins.
@@ -53,7 +54,9 @@ def requested_versions(header: str | None, current: int) -> set[str]:
                 f"If-Match must hold the quoted ETag of the record, e.g. {example}; "
                 f"got {header[:40]!r}."
             )
-        versions.add(match.group(1))
+        # A GET's ETag is "<version>-<digest of what it showed>" (api.conditional): the
+        # version is what a write must name.
+        versions.add(match.group(1).partition("-")[0])
     return versions
 
 

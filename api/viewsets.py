@@ -16,6 +16,7 @@ from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissionsOrAno
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from api.concurrency import ConcurrencyMixin
+from api.conditional import ConditionalViewSetMixin, ReadVersion
 from api.filters import is_id
 from api.renderers import CSVRenderer, stream_csv
 
@@ -151,7 +152,20 @@ class ApiSchema(AutoSchema):
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(ERROR_RESPONSES[code], code)
+        if direction == "response" and self._is_conditional():
+            responses["304"] = {
+                "description": "Not modified: If-None-Match names the current ETag (no body)."
+            }
         return responses
+
+    def _is_conditional(self) -> bool:
+        """A GET whose response carries an ETag from what it shows (api.conditional)."""
+        action = getattr(self.view, "action", None)
+        return (
+            self.method == "GET"
+            and isinstance(self.view, CuratedViewSet)
+            and (action in ("list", "retrieve") or action in self.view.action_versions)
+        )
 
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
@@ -183,8 +197,19 @@ class ApiSchema(AutoSchema):
 
     def _get_response_headers_for_code(self, status_code, direction="response"):
         headers = super()._get_response_headers_for_code(status_code, direction)
-        if status_code == "200" and getattr(self.view, "action", None) in (
-            "retrieve",
+        if status_code in ("200", "304") and self._is_conditional():
+            headers["ETag"] = {
+                "schema": {"type": "string"},
+                "description": "The version of everything the response shows: send it in "
+                "If-None-Match to get 304 while nothing changed. A record's ETag starts with its "
+                'version ("3-…"), which If-Match on writes names.',
+            }
+            headers["Cache-Control"] = {
+                "schema": {"type": "string"},
+                "description": "Anonymous readers: `public, max-age=N, must-revalidate`; "
+                "signed-in readers: `private, no-cache`.",
+            }
+        elif status_code == "200" and getattr(self.view, "action", None) in (
             "update",
             "partial_update",
         ):
@@ -195,13 +220,20 @@ class ApiSchema(AutoSchema):
         return headers
 
 
-class CuratedViewSet(ConcurrencyMixin, viewsets.ModelViewSet):
+class CuratedViewSet(ConditionalViewSetMixin, ConcurrencyMixin, viewsets.ModelViewSet):
     """One shape for every resource: compact lists, full details, validated and versioned writes.
 
     Subclasses set `serializer_class` (lists), optionally `detail_serializer_class` and
     `write_serializer_class`, and a `filterset_class`. Records are found by id, or by slug when
     the model has one.
+
+    Conditional reads (api.conditional): a subclass names the version of its detail reads
+    (`detail_version(key)`) and of its lists (`list_version(filtered rows)`, from
+    `version_queryset()`, which `filter_queryset` narrows exactly as the list); other GET actions
+    name theirs in `action_versions` (action name -> "detail" to share the detail's version).
     """
+
+    action_versions: dict[str, str] = {}
 
     detail_serializer_class = None
     write_serializer_class = None
@@ -223,6 +255,23 @@ class CuratedViewSet(ConcurrencyMixin, viewsets.ModelViewSet):
         super().initial(request, *args, **kwargs)
         if request.query_params.get("expand") and not self.expandable:
             raise ValidationError({"expand": ["This resource has nothing to expand."]})
+
+    def detail_version(self, key) -> ReadVersion | None:
+        return None
+
+    def list_version(self, queryset) -> ReadVersion | None:
+        return None
+
+    def version_queryset(self):
+        """The list's rows before filtering, without the joins and prefetches of rendering."""
+        return self.get_queryset()
+
+    def read_version(self) -> ReadVersion | None:
+        if self.action == "list":
+            return self.list_version(self.filter_queryset(self.version_queryset()))
+        if self.action == "retrieve" or self.action_versions.get(self.action) == "detail":
+            return self.detail_version(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
+        return None
 
     def wants_csv(self) -> bool:
         return getattr(self.request, "accepted_renderer", None) is not None and (

@@ -41,7 +41,7 @@ from api.viewsets import (
     IdCursorPagination,
     PagePagination,
 )
-from claims import feed, intervals, provenance, services
+from claims import feed, intervals, provenance, services, versions
 from claims.comparison import FIGURES_PER_PAGE, figure_facts
 from claims.comparison import ORDER as FIGURE_ORDER
 from claims.evidence import attribution_origins, previews, speaker_label
@@ -234,8 +234,16 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
     ordering_fields = ["date", "name", "created_at", "updated_at"]
     ordering = ["-date", "name", "id"]
 
+    action_versions = {"figures": "detail"}
+
     def get_queryset(self):
         return Event.objects.visible_to(self.request.user)
+
+    def detail_version(self, key):
+        return versions.event(self.request.user, key)
+
+    def list_version(self, queryset):
+        return versions.events(queryset)
 
     @extend_schema(responses=provenance_responses(EventSerializer))
     def retrieve(self, request, *args, **kwargs):
@@ -485,6 +493,17 @@ class ClaimViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
     filterset_class = ClaimFilter
     ordering_fields = ["updated_at", "created_at", "text", "status"]
     ordering = ["-updated_at", "id"]
+    action_versions = {"stances": "detail", "claimreview": "detail"}
+
+    def version_queryset(self):
+        return Claim.objects.visible_to(self.request.user)
+
+    def detail_version(self, key):
+        return versions.claim(self.request.user, key)
+
+    def list_version(self, queryset):
+        wanted = expanded(self.request, {"attributions"})
+        return versions.claims(queryset, self.request.user, expanded="attributions" in wanted)
 
     def get_queryset(self):
         count = (
@@ -873,6 +892,15 @@ class AttributionViewSet(FeedWritesMixin, ReviewActionsMixin, CuratedViewSet):
     ordering = ["id"]
     slug_field = None
 
+    def version_queryset(self):
+        return Attribution.objects.visible_to(self.request.user)
+
+    def detail_version(self, key):
+        return versions.attribution(self.request.user, key)
+
+    def list_version(self, queryset):
+        return versions.attributions(queryset)
+
     def get_queryset(self):
         queryset = Attribution.objects.visible_to(self.request.user).select_related(
             "claim", "speaker", "via", "document__outlet"
@@ -920,6 +948,15 @@ class FigureViewSet(FeedWritesMixin, ReviewActionsMixin, CuratedViewSet):
 
     def get_queryset(self):
         return Figure.objects.visible_to(self.request.user).select_related("event", "attribution")
+
+    def version_queryset(self):
+        return Figure.objects.visible_to(self.request.user)
+
+    def detail_version(self, key):
+        return versions.figure(self.request.user, key)
+
+    def list_version(self, queryset):
+        return versions.figures(queryset)
 
     def delete_instance(self, instance) -> None:
         services.delete_figure(figure=instance)

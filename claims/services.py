@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, When
 from django.utils import timezone
 
 from claims import evidence, feed, relations
@@ -70,9 +70,18 @@ def _store(claim_ids: list[int]) -> dict[int, tuple[str, str]]:
     """Derive and store the status of claims whose rows the caller has locked, and log the
     public changes of these claims and their evidence (every evidence write ends here)."""
     derived = evidence.derive(claim_ids)
-    # One UPDATE per claim: cheaper than bulk_update's CASE over a thousand rows.
+    # One UPDATE per claim: cheaper than bulk_update's CASE over a thousand rows. Every refresh
+    # raises evidence_version: the one place the ETags of pages showing the evidence learn of it.
     for pk, (status, reason) in derived.items():
-        Claim.objects.filter(pk=pk).update(status=status, status_reason=reason)
+        Claim.objects.filter(pk=pk).update(
+            status=status,
+            status_reason=reason,
+            evidence_version=F("evidence_version") + 1,
+            status_version=Case(
+                When(status=status, status_reason=reason, then=F("status_version")),
+                default=F("status_version") + 1,
+            ),
+        )
     _public_changed(claim_ids)
     return derived
 
@@ -883,11 +892,16 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
     now = timezone.now()
     # Restoring brings back content, never a publication state: that moves only through the
     # transitions. A deleted claim comes back as a draft.
-    keep = Claim.objects.filter(pk=claim_id).values(*PUBLICATION_STATE).first() or {
+    # The read versions are not in history: kept, so they never go back (claims.versions).
+    keep = Claim.objects.filter(pk=claim_id).values(
+        *PUBLICATION_STATE, "evidence_version", "status_version"
+    ).first() or {
         "publication": Claim.Publication.DRAFT,
         "published_at": None,
         "published_by_id": None,
         "review_note": "",
+        "evidence_version": 0,
+        "status_version": 0,
     }
     claim = _restore_instance(
         record, model=Claim, by=by, reason=stamp, missing={"event": Event}, at=now, keep=keep

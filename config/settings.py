@@ -154,6 +154,24 @@ REVIEW_ALLOW_SELF_APPROVAL = env_bool("REVIEW_ALLOW_SELF_APPROVAL", False)
 # Cache for the API throttles: local memory by default (one process: `runserver`, tests), Redis
 # when CACHE_URL is set, which every worker and machine then shares. Neither needs a table.
 CACHES = {"default": env_cache("CACHE_URL")}
+# Conditional reads (api.conditional): anonymous public responses say `public,
+# max-age=PUBLIC_MAX_AGE, must-revalidate` (seconds a shared cache may serve them unrevalidated),
+# and their rendered bodies are kept in CONDITIONAL_CACHE for CONDITIONAL_CACHE_TIMEOUT seconds
+# under their ETag (a change to what they show changes the ETag, so nothing stale is served).
+PUBLIC_MAX_AGE = env_int("PUBLIC_MAX_AGE", 30)
+# Its own cache, so response bodies never crowd out the throttles' counters: a local-memory cache
+# of its own, or the same Redis under its own key prefix.
+CACHES["conditional"] = {
+    **env_cache("CACHE_URL"),
+    "KEY_PREFIX": "conditional",
+    **(
+        {"LOCATION": "conditional", "OPTIONS": {"MAX_ENTRIES": 2000}}
+        if CACHES["default"]["BACKEND"].endswith("LocMemCache")
+        else {}
+    ),
+}
+CONDITIONAL_CACHE = "conditional"
+CONDITIONAL_CACHE_TIMEOUT = env_int("CONDITIONAL_CACHE_TIMEOUT", 300)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -5,7 +5,7 @@ anyone; only claims, and the attributions and figures of claims, are hidden unti
 """
 
 from api.viewsets import CuratedViewSet
-from sources import filters
+from sources import filters, versions
 from sources.models import Actor, Document, Outlet
 from sources.serializers import (
     ActorSerializer,
@@ -26,6 +26,12 @@ class OutletViewSet(CuratedViewSet):
     def get_queryset(self):
         return Outlet.objects.all()
 
+    def detail_version(self, key):
+        return versions.outlet(key)
+
+    def list_version(self, queryset):
+        return versions.outlets(queryset)
+
 
 class DocumentViewSet(CuratedViewSet):
     serializer_class = DocumentSerializer
@@ -42,6 +48,15 @@ class DocumentViewSet(CuratedViewSet):
             queryset = queryset.defer("text")
         return queryset
 
+    def version_queryset(self):
+        return Document.objects.all()
+
+    def detail_version(self, key):
+        return versions.document(key)
+
+    def list_version(self, queryset):
+        return versions.documents(queryset)
+
 
 class ActorViewSet(CuratedViewSet):
     serializer_class = ActorSerializer
@@ -52,3 +67,12 @@ class ActorViewSet(CuratedViewSet):
 
     def get_queryset(self):
         return Actor.objects.select_related("affiliation", "outlet").prefetch_related("aliases")
+
+    def version_queryset(self):
+        return Actor.objects.all()
+
+    def detail_version(self, key):
+        return versions.actor(key)
+
+    def list_version(self, queryset):
+        return versions.actors(queryset)

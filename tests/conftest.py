@@ -64,6 +64,7 @@ def _isolated(settings, tmp_path):
     from django.core.cache import caches
 
     caches["default"].clear()
+    caches["conditional"].clear()  # rendered bodies kept by api.conditional
 
 
 @pytest.fixture(scope="module")

@@ -122,7 +122,17 @@ class Claim(Curated):
         blank=True, help_text="The reviewer's reason when a claim is returned to draft."
     )
 
-    history = HistoricalRecords(m2m_fields=[tags])
+    # Bookkeeping for reads, not content: raised by claims.services whenever the claim's evidence
+    # (attributions, figures, relations) is refreshed, so conditional reads (claims.versions)
+    # notice a change that leaves the claim's own row and `version` untouched. Not in history
+    # and never compared on saves (that is `version`).
+    evidence_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Raised only when a refresh changes the stored status or its reason: for pages that show a
+    # claim's status but not its evidence (an actor's statements).
+    status_version = models.PositiveBigIntegerField(default=0, editable=False)
+    history = HistoricalRecords(
+        m2m_fields=[tags], excluded_fields=["evidence_version", "status_version"]
+    )
     objects = ClaimQuerySet.as_manager()
 
     class Meta:

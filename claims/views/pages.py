@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from claims import appearance, comparison, dataset, evidence, relations
+from api.conditional import conditional_page
+from claims import appearance, comparison, dataset, evidence, relations, versions
 from claims.evidence import attribution_origins
 from claims.filters import ClaimFilter, EventFilter
 from claims.models import Attribution, Claim, ClaimRelation, Event
@@ -60,6 +61,7 @@ def _api_list(path: str, request) -> str:
     return path + (f"?{query}" if query else "")
 
 
+@conditional_page(lambda request: versions.home(request.user))
 def home(request):
     claims = Claim.objects.visible_to(request.user).select_related("event")
     context = {
@@ -77,10 +79,18 @@ def home(request):
     return render(request, "claims/home.html", context)
 
 
+def _claim_filter(request) -> ClaimFilter:
+    """The list's FilterSet, built once per request (its version and its page read it)."""
+    if not hasattr(request, "_claim_filter"):
+        request._claim_filter = ClaimFilter(
+            request.GET, queryset=Claim.objects.visible_to(request.user), request=request
+        )
+    return request._claim_filter
+
+
+@conditional_page(lambda request: versions.claims(_filtered(_claim_filter(request)), request.user))
 def claim_list(request):
-    filterset = ClaimFilter(
-        request.GET, queryset=Claim.objects.visible_to(request.user), request=request
-    )
+    filterset = _claim_filter(request)
     claims = _filtered(filterset).select_related("event").order_by("-updated_at", "pk")
     page = _page(request, claims)
     return render(
@@ -109,6 +119,7 @@ def review_author() -> str:
     return getattr(settings, "CLAIMREVIEW_AUTHOR", "Claim-and-attribution tracker")
 
 
+@conditional_page(lambda request, slug: versions.claim(request.user, slug))
 def claim_detail(request, slug):
     claim = by_key(
         Claim.objects.visible_to(request.user).select_related("event").prefetch_related("tags"),
@@ -191,10 +202,17 @@ def claim_version(request, slug, version):
     )
 
 
+def _event_filter(request) -> EventFilter:
+    if not hasattr(request, "_event_filter"):
+        request._event_filter = EventFilter(
+            request.GET, queryset=Event.objects.visible_to(request.user), request=request
+        )
+    return request._event_filter
+
+
+@conditional_page(lambda request: versions.events(_filtered(_event_filter(request))))
 def event_list(request):
-    filterset = EventFilter(
-        request.GET, queryset=Event.objects.visible_to(request.user), request=request
-    )
+    filterset = _event_filter(request)
     events = _filtered(filterset).order_by("-date", "name", "pk")
     page = _page(request, events)
     return render(
@@ -214,6 +232,7 @@ def event_list(request):
 EVENT_CLAIMS_SHOWN = 50
 
 
+@conditional_page(lambda request, slug: versions.event(request.user, slug))
 def event_detail(request, slug):
     event = by_key(Event.objects.visible_to(request.user), slug)
     event_claims = Claim.objects.visible_to(request.user).filter(event=event)

@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.html import format_html
 
-from claims import evidence
+from api.conditional import conditional_page
+from claims import evidence, versions
 from claims.models import Attribution, Claim
 from sources.highlight import Span, mark_spans
 from sources.models import Actor, Document, Outlet
@@ -21,6 +22,7 @@ OPPOSED = {
 }
 
 
+@conditional_page(lambda request, pk: versions.document_page(request.user, pk))
 def document_detail(request, pk):
     document = get_object_or_404(
         Document.objects.select_related("outlet", "origin_outlet", "derived_from__outlet"), pk=pk
@@ -72,6 +74,7 @@ def document_detail(request, pk):
     )
 
 
+@conditional_page(lambda request, slug: versions.actor_page(request.user, slug))
 def actor_detail(request, slug):
     actor = get_object_or_404(
         Actor.objects.select_related("affiliation", "outlet").prefetch_related("aliases"),
@@ -147,6 +150,7 @@ def actor_detail(request, slug):
     )
 
 
+@conditional_page(lambda request, slug: versions.outlet_page(request.user, slug))
 def outlet_detail(request, slug):
     outlet = get_object_or_404(Outlet.objects.select_related("actor"), slug=slug)
     attributions = Attribution.objects.visible_to(request.user)

@@ -1,0 +1,252 @@
+"""Conditional and cached reads: ETags from the versions of what a response shows, 304s, and
+rendered public responses kept in the cache under that ETag.
+
+The mechanism only; what a response shows, and so what its version is, is the domain's business
+(`claims.versions`, `sources.versions`): a view declares a version function returning a
+`ReadVersion` (or None: no ETag, the view answers as it would, e.g. 404). For a GET or HEAD:
+
+1. the version is read by a cheap query (`stamp`: count, checksum of ids, sums of versions and
+   latest timestamps of the rows shown) BEFORE anything is rendered;
+2. the ETag is a digest of that version, the viewer class (anonymous, or the signed-in user: a
+   reader who sees drafts sees other rows), the negotiated media type and the full path with its
+   query; a detail's ETag starts with the record's `version` (`"<version>-<digest>"`), so
+   If-Match on writes (api.concurrency) still names the version the client read;
+3. If-None-Match naming it answers 304 at once;
+4. an anonymous request is answered from the cache when the rendered body is there under that
+   ETag; otherwise the view renders and an anonymous 200 is cached (never a signed-in reader's
+   response, never one that sets a cookie, never a streamed one).
+
+Headers: `Cache-Control: public, max-age=PUBLIC_MAX_AGE, must-revalidate` for anonymous readers,
+`private, no-cache` for signed-in ones; `Vary: Accept, Cookie, Authorization`.
+"""
+
+import functools
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import Count, F, Max, QuerySet, Sum, Value
+from django.db.models.functions import Mod
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
+
+# The squares of ids are summed modulo this prime, so a set of rows that trades ids for others
+# with the same sum (and count) still changes the checksum, and the sum fits a 64-bit integer.
+_PRIME = 1_000_003
+VARY = ("Accept", "Cookie", "Authorization")
+_KEY_PREFIX = "conditional:"
+
+
+@dataclass(frozen=True)
+class ReadVersion:
+    """What a response shows, as plain values: `parts` (stamps of every queryset it reads) and,
+    for a record's detail, that record's `version` (the prefix of the ETag)."""
+
+    parts: tuple
+    record_version: int | None = None
+
+
+def stamp(queryset: QuerySet, sums: Iterable[str] = ("version",), latest: Iterable[str] = ()):
+    """One aggregate query over `queryset`: how many rows, a checksum of their ids, the sum of
+    each field in `sums` (versions only grow, so any save raises the sum) and the latest of each
+    timestamp in `latest` (e.g. the `updated_at` of the records a row names: editing one raises
+    it). Rows entering, leaving or changing all change the result."""
+    aggregates = {
+        "n": Count("pk"),
+        "ids": Sum("pk"),
+        "squares": Sum(Mod(F("pk") * F("pk"), Value(_PRIME))),
+    }
+    for i, field in enumerate(sums):
+        aggregates[f"s{i}"] = Sum(field)
+    for i, field in enumerate(latest):
+        aggregates[f"m{i}"] = Max(field)
+    values = queryset.order_by().aggregate(**aggregates)
+    return tuple(str(values[key]) for key in aggregates)
+
+
+def viewer(request) -> str:
+    """Who reads: anonymous readers share representations; a signed-in reader has their own
+    (they may see drafts, and pages may name them)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return "anonymous"
+    return f"user:{user.pk}"
+
+
+def is_public(request) -> bool:
+    return viewer(request) == "anonymous"
+
+
+def etag_of(version: ReadVersion, request, media_type: str = "", weak: bool = False) -> str:
+    """The ETag: the version, the viewer, the media type and the absolute address (the host and
+    scheme too: bodies hold absolute links)."""
+    material = repr((version.parts, viewer(request), media_type, request.build_absolute_uri()))
+    digest = hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
+    tag = f"{version.record_version}-{digest}" if version.record_version is not None else digest
+    return f'{"W/" if weak else ""}"{tag}"'
+
+
+def matches(request, etag: str) -> bool:
+    """True when If-None-Match names `etag` (weak comparison, as RFC 9110 asks for GET)."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    wanted = parse_etags(header)
+    return "*" in wanted or etag.removeprefix("W/") in {e.removeprefix("W/") for e in wanted}
+
+
+def _cache():
+    return caches[getattr(settings, "CONDITIONAL_CACHE", "default")]
+
+
+def cache_key(etag: str) -> str:
+    return _KEY_PREFIX + etag
+
+
+# A page's CSP nonce differs per response: its body is kept with this placeholder instead, and
+# each response served from the cache gets the nonce of its own request (and CSP header).
+_NONCE_PLACEHOLDER = b"\x00csp-nonce\x00"
+
+
+def _nonce(request):
+    nonce = getattr(request, "_csp_nonce", None)
+    return str(nonce) if nonce else None  # a LazyNonce is false until something used it
+
+
+def remember(request, etag: str, response) -> None:
+    """Keep an anonymous 200's body under its ETag (not a streamed one, not one setting cookies)."""
+    if (
+        response.status_code != 200
+        or getattr(response, "streaming", False)
+        or response.cookies
+        or response.has_header("Content-Disposition")
+    ):
+        return
+    content = response.content
+    nonce = _nonce(request)
+    if nonce:
+        content = content.replace(nonce.encode(), _NONCE_PLACEHOLDER)
+    _cache().set(
+        cache_key(etag),
+        (content, response["Content-Type"], bool(nonce)),
+        getattr(settings, "CONDITIONAL_CACHE_TIMEOUT", 300),
+    )
+
+
+def from_cache(request, etag: str) -> HttpResponse | None:
+    hit = _cache().get(cache_key(etag))
+    if hit is None:
+        return None
+    content, content_type, uses_nonce = hit
+    if uses_nonce:
+        nonce = getattr(request, "_csp_nonce", None)
+        if nonce is None:
+            return None
+        content = content.replace(_NONCE_PLACEHOLDER, str(nonce).encode())
+    return HttpResponse(content, content_type=content_type)
+
+
+def not_modified() -> HttpResponse:
+    return HttpResponseNotModified()
+
+
+def decorate(response, request, etag: str) -> None:
+    """ETag, Cache-Control and Vary of a conditional response (200 or 304)."""
+    if response.status_code not in (200, 304):
+        return
+    response["ETag"] = etag
+    if is_public(request):
+        max_age = getattr(settings, "PUBLIC_MAX_AGE", 30)
+        response["Cache-Control"] = f"public, max-age={max_age}, must-revalidate"
+    else:
+        response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, VARY)
+
+
+def answer_early(request, etag: str) -> HttpResponse | None:
+    """The response a request gets before its view runs: 304, or the cached public body."""
+    if matches(request, etag):
+        return not_modified()
+    if request.method == "GET" and is_public(request):
+        return from_cache(request, etag)
+    return None
+
+
+def conditional_page(version_of: Callable[..., ReadVersion | None]):
+    """Decorate a page view: `version_of(request, **kwargs)` reads what the page shows."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            version = version_of(request, *args, **kwargs)
+            if version is None:
+                return view(request, *args, **kwargs)
+            # Weak: the body differs by its CSP nonce from one response to the next.
+            etag = etag_of(version, request, "text/html", weak=True)
+            response = answer_early(request, etag)
+            if response is None:
+                response = view(request, *args, **kwargs)
+                if request.method == "GET" and is_public(request):
+                    remember(request, etag, response)
+            decorate(response, request, etag)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+class NotModified(Exception):
+    """Raised in a viewset's initial() to answer before the handler runs."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+class ConditionalViewSetMixin:
+    """For DRF viewsets: `read_version()` (override per action) gives the version of what a GET
+    shows; the ETag, 304, cache and headers follow from it. Formats whose body holds per-request
+    data (the browsable API: CSRF token, user name) get no ETag."""
+
+    uncacheable_formats = ("api",)
+
+    def read_version(self) -> ReadVersion | None:
+        return None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._conditional_etag = None
+        if request.method not in ("GET", "HEAD"):
+            return
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is None or renderer.format in self.uncacheable_formats:
+            return
+        version = self.read_version()
+        if version is None:
+            return
+        self._conditional_etag = etag_of(version, request, request.accepted_media_type)
+        early = answer_early(request, self._conditional_etag)
+        if early is not None:
+            raise NotModified(early)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, NotModified):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        etag = getattr(self, "_conditional_etag", None)
+        if etag is None or response.status_code not in (200, 304):
+            return response
+        if response.status_code == 200 and request.method == "GET" and is_public(request):
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            remember(request, etag, response)
+        decorate(response, request, etag)
+        return response
