@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0011_figure_bounds_exact_decimals'),
+        ('claims', '0014_attribution_said_on'),
     ]
 
     operations = [

@@ -16,7 +16,7 @@ def restart_webhook_cursors(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0011_figure_bounds_exact_decimals'),
+        ('claims', '0012_evidence_review'),
     ]
 
     operations = [

@@ -14,7 +14,7 @@ def analyze(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0011_figure_bounds_exact_decimals"),
+        ("claims", "0013_change_feed"),
         ("sources", "0004_document_date_precision_and_archive"),
     ]
 
