@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from claims import feed, services
-from claims.models import Claim, PublicChange
+from claims.models import Attribution, Claim, PublicChange
 from claims.seeds import load_seeds
 from tests import factories
 from tests.api_helpers import (  # noqa: F401  (fixtures)
@@ -74,7 +74,8 @@ def etag(client, path: str) -> str:
 
 
 def scripted_writes(world, editor, reviewer) -> None:
-    """Creates, edits, deletions, publications and unpublications through the API."""
+    """Creates, edits, deletions, publications, unpublications, approvals and rejections through
+    the API."""
     doc_a, event = world["doc_a"], world["event"]
     # A new outlet, document and actor: public at once.
     outlet = editor.post(API + "outlets/", {"name": "Mirror Times"}, format="json").json()
@@ -121,6 +122,7 @@ def scripted_writes(world, editor, reviewer) -> None:
         format="json",
     )
     assert figure.status_code == 201, figure.content
+    figure = figure.json()
     # Published: the claim and the evidence drafted before appear together.
     for step in ("submit", "publish"):
         response = reviewer.post(API + f"claims/{claim['id']}/{step}/")
@@ -165,9 +167,29 @@ def scripted_writes(world, editor, reviewer) -> None:
         format="json",
     )
     assert response.status_code == 201, response.content
+    added = response.json()["id"]
     # The spokesman quoted only on the deleted claim: no longer cited, deleted.
     path = f"actors/{world['official'].pk}/"
     assert editor.delete(API + path, HTTP_IF_MATCH=etag(editor, path)).status_code == 204
+    # The gate figure's deletion proposed (its claim is published).
+    path = f"figures/{figure['id']}/"
+    assert editor.delete(API + path, HTTP_IF_MATCH=etag(editor, path)).status_code == 204
+    # Evidence changes on published claims wait for review: nothing of them is public yet.
+    assert replay()[0] == public_api()
+    assert replay()[0][("attribution", attribution["id"])]["stance"] == "supports"
+    assert ("attribution", added) not in replay()[0]
+    # Review: the stance edit and the new quote approved, the figure's deletion rejected.
+    edit = Attribution.objects.get(replaces_id=attribution["id"]).pk
+    response = reviewer.post(
+        API + "attributions/approve-many/", {"ids": [edit, added]}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    response = reviewer.post(
+        API + f"figures/{figure['id']}/reject/",
+        {"reason": "Still reported"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
 
 
 @pytest.fixture
@@ -188,6 +210,13 @@ def check_mirror(world, clients) -> None:
     assert ("claim", world["toll"].pk) not in mirror
     assert ("claim", world["denial_claim"].pk) not in mirror
     assert ("attribution", world["hidden"].pk) in mirror
+    # Approved changes reached the mirror; the rejected deletion left the figure public.
+    assert any(k[0] == "figure" and r["value"] == 8 for k, r in mirror.items())
+    assert any(
+        key[0] == "attribution" and record["quote"] == "near the gate"
+        for key, record in mirror.items()
+    )
+    assert "questions" in {r["stance"] for k, r in mirror.items() if k[0] == "attribution"}
     # Nothing left to reconcile: the writes logged every public change.
     assert feed.rebuild() == 0
 
