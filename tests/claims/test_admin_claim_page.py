@@ -5,7 +5,7 @@ top of the page, closest passages for a quote that is not found."""
 import pytest
 from django.urls import reverse
 
-from claims.models import Attribution, Figure
+from claims.models import Attribution, Claim, Figure
 from tests.admin_forms import form_data, staff_in
 from tests.factories import AttributionFactory, DocumentFactory, FigureFactory
 
@@ -135,9 +135,8 @@ def test_a_figure_without_its_attribution_is_refused_not_skipped(editor_client, 
     assert any(anchor == f"id_{NEW}-document" for anchor, _, _ in links)
 
 
-def test_figures_of_a_saved_attribution_are_added_and_deleted_on_the_claim_page(
-    editor_client, figure
-):
+def delete_one_add_one(editor_client, figure):
+    """On the claim page: the attribution's figure deleted and a new one added, in one save."""
     prefix = "attributions-0-figures"
     url, response = page(editor_client, figure.attribution.claim)
     data = form_data(response)
@@ -153,7 +152,24 @@ def test_figures_of_a_saved_attribution_are_added_and_deleted_on_the_claim_page(
     )
     response = editor_client.post(url, data)
     assert response.status_code == 302, response.context and response.context["error_links"]
+
+
+def test_figures_of_a_saved_attribution_are_added_and_deleted_on_the_claim_page(
+    editor_client, figure
+):
+    # On a draft the changes apply at once.
+    claim = figure.attribution.claim
+    Claim.objects.filter(pk=claim.pk).update(publication=Claim.Publication.DRAFT)
+    delete_one_add_one(editor_client, figure)
     assert list(figure.attribution.figures.values_list("measure", "value")) == [("wounded", 7)]
+
+
+def test_figure_rows_on_a_published_claim_wait_for_review(editor_client, figure):
+    delete_one_add_one(editor_client, figure)
+    rows = figure.attribution.figures.order_by("pk").values_list("measure", "value", "review")
+    assert list(rows) == [("killed", 46, "pending_deletion"), ("wounded", 7, "pending")]
+    public = Figure.objects.visible_to(None).filter(attribution=figure.attribution)
+    assert list(public.values_list("measure", "value")) == [("killed", 46)]
 
 
 def test_picked_offsets_anchor_the_chosen_occurrence_after_emoji_and_cjk(editor_client, figure):
