@@ -104,6 +104,7 @@ def test_claim_detail_by_id_and_by_slug_carries_attributions_selectors_and_figur
         "quote_prefix": own.quote_prefix,
         "quote_suffix": own.quote_suffix,
         "note": "",
+        "review": "approved",
         "origin": {"kind": "outlet", "id": world["outlet_a"].pk, "label": "Daily A"},
         "target": {
             "source": f"http://testserver/api/v1/documents/{world['doc_a'].pk}/",
@@ -136,6 +137,7 @@ def test_claim_detail_by_id_and_by_slug_carries_attributions_selectors_and_figur
                 "version": fig.version,
                 "created_at": first["figures"][0]["created_at"],
                 "updated_at": first["figures"][0]["updated_at"],
+                "review": "approved",
             }
         ],
     }
