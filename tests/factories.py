@@ -85,6 +85,8 @@ def _as_reviewed(obj, review: str, claim_id: int):
     tested through claims.services.approve_evidence in tests/claims/test_review.py)."""
     if obj.review != review:
         type(obj).objects.filter(pk=obj.pk).update(review=review)
+        # Its history as if it had been entered so (history tells review steps in words).
+        type(obj).history.filter(id=obj.pk).update(review=review)
         obj.review = review
         services.refresh_claims([claim_id])
     return obj

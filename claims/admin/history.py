@@ -19,6 +19,9 @@ MAX_ENTRIES = 200
 VERBS = {"+": "added", "~": "changed", "-": "removed"}
 # Fields whose stored value is another record's id: shown by name.
 NAMED = {"speaker": "speakers", "via": "outlets", "document": "documents", "event": "events"}
+# The review bookkeeping fields (claims.models.review): a review step, not an edit of the evidence.
+REVIEW_FIELDS = ("review", "replaces", "proposed_by", "reviewed_by", "reviewed_at")
+REVIEW_LABELS = {str(Attribution._meta.get_field(name).verbose_name) for name in REVIEW_FIELDS}
 
 
 def evidence_entries(claim_id: int, *, before=None) -> list[Entry]:
@@ -45,8 +48,19 @@ def evidence_entries(claim_id: int, *, before=None) -> list[Entry]:
     )[:MAX_ENTRIES]
     names = _names(pairs, attribution_records)
     latest_attribution = {r.id: r for r in attribution_records}  # the last version of each
+    versions = {}  # every version of each row, to diff a proposed edit with what it replaces
+    for r in [*attribution_records, *figure_records]:
+        versions.setdefault((type(r), r.id), []).append(r)
     entries = []
     for previous, record in pairs:
+        if record.history_type == "+" and getattr(record, "replaces_id", None):
+            # A proposed edit of a published claim's evidence: diffed with the row it replaces.
+            earlier = [
+                v
+                for v in versions.get((type(record), record.replaces_id), [])
+                if (v.history_date, v.history_id) < (record.history_date, record.history_id)
+            ]
+            previous = earlier[-1] if earlier else None
         if isinstance(record, Attribution.history.model):
             line = _attribution_line(previous, record, names)
         else:
@@ -59,7 +73,7 @@ def evidence_entries(claim_id: int, *, before=None) -> list[Entry]:
                 user=names["users"].get(record.history_user_id),
                 reason=record.history_change_reason or "",
                 line=line,
-                changes=_diff(previous, record, names) if record.history_type == "~" else [],
+                changes=_diff(previous, record, names) if _is_edit(previous, record) else [],
             )
         )
     return entries
@@ -114,29 +128,65 @@ def _statement(record, names) -> str:
     return statement_words(attribution, origin_label, published)
 
 
+def _is_edit(previous, record) -> bool:
+    """A change of fields: an edit, or a proposed edit (a pending copy of a published row)."""
+    return record.history_type == "~" or (
+        record.history_type == "+" and previous is not None and bool(record.replaces_id)
+    )
+
+
+def _line(previous, record, words: str, names) -> str:
+    """The line for one version of a piece of evidence, review steps in words
+    (claims.models.review: pending rows, pending copies of edits, pending deletions)."""
+    pending, approved = Attribution.Review.PENDING, Attribution.Review.APPROVED
+    deleting = Attribution.Review.PENDING_DELETION
+    fields = [label for label, _, _ in _diff(previous, record, names)] if previous else []
+    if record.replaces_id:
+        if record.history_type == "+":
+            return (
+                f"proposed changing the {_and(fields) or 'record'} of {words} (waiting for review)"
+            )
+        if record.history_type == "-":
+            return f"closed the proposed change to {words}"
+        return f"changed the proposed change to {words}"
+    if record.history_type == "+":
+        waiting = " (waiting for review)" if record.review == pending else ""
+        return f"{'proposed' if waiting else 'added'} {words}{waiting}"
+    if record.history_type == "-":
+        return f"removed {words}"
+    was = getattr(previous, "review", approved) if previous else approved
+    if was != record.review:
+        if record.review == deleting:
+            return f"proposed removing {words} (waiting for review)"
+        if was == pending and record.review == approved:
+            return f"approved {words}"
+        if was == deleting and record.review == approved:
+            return f"kept {words} (its removal was rejected)"
+    others = [f for f in fields if f not in REVIEW_LABELS]
+    return f"changed the {_and(others) or 'record'} of {words}"
+
+
 def _attribution_line(previous, record, names) -> str:
-    statement = _statement(record if record.history_type != "-" else (previous or record), names)
-    if record.history_type == "~":
-        fields = _and([label for label, _, _ in _diff(previous, record, names)])
-        return f"changed the {fields or 'record'} of {statement}"
-    return f"{VERBS[record.history_type]} {statement}"
+    shown = record if record.history_type != "-" else (previous or record)
+    return _line(previous, record, _statement(shown, names), names)
 
 
 def _figure_line(previous, record, owner, names) -> str:
     figure = record.instance if record.history_type != "-" else (previous or record).instance
     words = f"a figure: {described(figure)} {figure.get_measure_display().lower()}"
     of = f" (in {_statement(owner, names)})" if owner is not None else ""
-    if record.history_type == "~":
-        fields = _and([label for label, _, _ in _diff(previous, record, names)])
-        return f"changed the {fields or 'record'} of {words}{of}"
-    return f"{VERBS[record.history_type]} {words}{of}"
+    return _line(previous, record, f"{words}{of}", names)
 
 
 def _diff(previous, record, names) -> list[tuple[str, str, str]]:
     """(field label, old, new) for each field that changed, records named rather than numbered."""
     model = record.instance_type
     rows = []
+    # Review bookkeeping is told by the line; of it only a plain review step shows as a change.
+    hidden = REVIEW_FIELDS if record.replaces_id else REVIEW_FIELDS[1:]
     for change in changes(previous, record):
+        if change.field in hidden:
+            continue
         field = model._meta.get_field(change.field)
         rows.append(
             (

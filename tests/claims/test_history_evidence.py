@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from claims import services
 from claims.admin.history import evidence_entries
-from claims.models import Attribution
+from claims.models import Attribution, Claim
 from tests.admin_forms import staff_in
 from tests.factories import (
     ActorFactory,
@@ -88,12 +88,22 @@ def test_changing_the_stance_names_the_field_and_gives_the_diff(claim, reuters):
     attribution = _denial(claim, reuters)
     attribution.stance = Attribution.Stance.QUESTIONS
     services.save_attribution(attribution=attribution)
+    # The claim is published: the edit is proposed, then approved by a reviewer.
     newest = evidence_entries(claim.pk)[0]
-    assert (
-        newest.line
-        == "changed the stance of a questioning statement by Taliban in Reuters, 2021-08-27"
+    assert newest.line == (
+        "proposed changing the stance of a questioning statement by Taliban in Reuters, "
+        "2021-08-27 (waiting for review)"
     )
     assert newest.changes == [("stance", "refutes", "questions")]
+    copy = Attribution.objects.get(replaces=attribution)
+    services.approve_evidence(items=[copy], by=staff_in("Reviewers"))
+    entries = evidence_entries(claim.pk)
+    edit = next(e for e in entries if e.line.startswith("changed"))
+    assert edit.line == (
+        "changed the stance of a questioning statement by Taliban in Reuters, 2021-08-27"
+    )
+    assert edit.changes == [("stance", "refutes", "questions")]
+    assert any(e.line.startswith("closed the proposed change to") for e in entries)
 
 
 def test_changing_the_speaker_shows_names_not_ids(claim, reuters):
@@ -104,6 +114,7 @@ def test_changing_the_speaker_shows_names_not_ids(claim, reuters):
 
 
 def test_removing_an_attribution_and_a_figure_says_what_was_removed(claim, reuters):
+    Claim.objects.filter(pk=claim.pk).update(publication=Claim.Publication.DRAFT)
     figure = FigureFactory(
         attribution=_denial(claim, reuters), value=13, text="13 American soldiers"
     )
@@ -116,6 +127,24 @@ def test_removing_an_attribution_and_a_figure_says_what_was_removed(claim, reute
         "added a figure: 13 American soldiers killed "
         "(in a refuting statement by Taliban in Reuters, 2021-08-27)",
         "added a refuting statement by Taliban in Reuters, 2021-08-27",
+    ]
+
+
+def test_a_removal_on_a_published_claim_is_proposed_then_approved_or_kept(claim, reuters):
+    again = DocumentFactory(outlet=reuters.outlet, published=reuters.published)
+    first, second = _denial(claim, reuters), _denial(claim, again)
+    services.delete_attribution(attribution=first)
+    services.delete_attribution(attribution=second)
+    statement = "a refuting statement by Taliban in Reuters, 2021-08-27"
+    assert lines(claim)[:2] == [f"proposed removing {statement} (waiting for review)"] * 2
+    reviewer = staff_in("Reviewers")
+    services.approve_evidence(items=[Attribution.objects.get(pk=first.pk)], by=reviewer)
+    services.reject_evidence(
+        items=[Attribution.objects.get(pk=second.pk)], by=reviewer, reason="Still reported"
+    )
+    assert lines(claim)[:2] == [
+        f"kept {statement} (its removal was rejected)",
+        f"removed {statement}",
     ]
 
 
