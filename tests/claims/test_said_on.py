@@ -7,7 +7,7 @@ import pytest
 
 from claims import services
 from claims.filters import dated_between
-from claims.models import Attribution
+from claims.models import Attribution, Claim
 from tests.factories import AttributionFactory, DocumentFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,8 @@ def test_said_on_follows_the_stated_date_and_the_document_date():
     )
     assert said_on(undated) == datetime.date(2021, 8, 29) == rule(undated)
     assert said_on(stated) == datetime.date(2021, 8, 27) == rule(stated)
+    # Drafts: edits apply at once (on a published claim they would wait for review).
+    Claim.objects.update(publication=Claim.Publication.DRAFT)
 
     # The document's date moves: its undated attributions move with it, stated ones stay.
     document.published = datetime.date(2021, 9, 2)
