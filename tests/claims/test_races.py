@@ -102,7 +102,7 @@ def speakers():
 def test_support_and_refutation_added_at_once_leave_the_claim_contested(speakers, racers):
     document, (pro, con, *_), sentences = speakers
     for _ in range(ROUNDS):
-        claim = ClaimFactory()
+        claim = ClaimFactory(publication="draft")  # evidence applies at once on a draft
         errors = racers.race(
             adder(
                 claim=claim,
@@ -132,7 +132,7 @@ def test_support_and_refutation_added_at_once_leave_the_claim_contested(speakers
 def test_twenty_additions_at_once_are_all_named_in_the_reason(speakers, racers):
     document, actors, sentences = speakers
     for _ in range(ROUNDS):
-        claim = ClaimFactory()
+        claim = ClaimFactory(publication="draft")  # evidence applies at once on a draft
         errors = racers.race(
             *(
                 adder(
@@ -205,7 +205,9 @@ def test_two_seed_loads_at_once_both_finish_and_load_once(tiny_seeds, racers):
 
 @pytest.fixture
 def figure(db):
-    return FigureFactory(attribution__stance="supports")
+    # On a draft claim, where evidence writes apply at once (tests/claims/test_review.py has the
+    # published claim's review).
+    return FigureFactory(attribution__stance="supports", attribution__claim__publication="draft")
 
 
 @pytest.fixture
@@ -255,7 +257,7 @@ def test_attribution_patch_on_postgresql_locks_only_its_row(figure, editor_api):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_an_attribution_edit_and_a_new_figure_of_it_at_once_do_not_deadlock(racers):
-    figure = FigureFactory(attribution__stance="supports")
+    figure = FigureFactory(attribution__stance="supports", attribution__claim__publication="draft")
     attribution, claim = figure.attribution, figure.attribution.claim
     api = token_client(grant(UserFactory(is_staff=True), *editor_permissions()))
     for n in range(ROUNDS):
