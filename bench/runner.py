@@ -374,8 +374,9 @@ def add_attribution(bench: Bench, t: Targets) -> None:
             cursor.execute(
                 "INSERT INTO claims_attribution (claim_id, document_id, speaker_description,"
                 " voice, stance, quote, quote_start, quote_end, quote_prefix, quote_suffix, note,"
-                " version, created_at, updated_at) VALUES (%s, %s, '', 'hearsay', 'supports', %s,"
-                " 0, %s, '', '', '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id",
+                " version, review, created_at, updated_at) VALUES (%s, %s, '', 'hearsay', 'supports',"
+                " %s, 0, %s, '', '', '', 1, 'pending', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                " RETURNING id",
                 [claim.pk, document.pk, quote, len(quote)],
             )
             json.dumps(cursor.fetchone())
