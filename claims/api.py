@@ -219,6 +219,10 @@ class FeedWritesMixin:
             feed.record(affected, expand=False)
 
 
+# A page size as every paginated list declares it (api.viewsets.StrictPageSizeMixin): from 1, any
+# larger number accepted and read as the most a page holds.
+PAGE_SIZE_SCHEMA = {"type": "integer", "minimum": 1}
+
 # The event figures API pages as the event page does: a hot event holds thousands of figures.
 FIGURES_PAGE_SIZE = FIGURES_PER_PAGE
 
@@ -269,7 +273,7 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
             OpenApiParameter("page", int, description="A page number, from 1."),
             OpenApiParameter(
                 "page_size",
-                int,
+                PAGE_SIZE_SCHEMA,
                 description=f"Figures per page, from 1; above {FIGURES_PAGE_SIZE} gives "
                 f"{FIGURES_PAGE_SIZE}.",
             ),
@@ -1025,7 +1029,7 @@ class ChangesView(GenericAPIView):
             ),
             OpenApiParameter(
                 "page_size",
-                int,
+                PAGE_SIZE_SCHEMA,
                 description=f"From 1; above {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE}.",
             ),
         ],
