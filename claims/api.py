@@ -29,7 +29,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api.filters import is_id
+from api.filters import MAX_ID, is_id
 from api.renderers import CSVRenderer, JSONLDRenderer, TurtleRenderer, stream_csv
 from api.serializers import field_errors
 from api.viewsets import (
@@ -1017,7 +1017,7 @@ class ChangesView(GenericAPIView):
         parameters=[
             OpenApiParameter(
                 "after",
-                int,
+                {"type": "integer", "minimum": 0, "maximum": MAX_ID},
                 description="Entries after this sequence number (`seq`); 0 or absent: from the "
                 "beginning. The `next` link carries it.",
             ),
@@ -1070,7 +1070,7 @@ class ChangesView(GenericAPIView):
 
     @staticmethod
     def _after(request) -> int:
-        raw = request.query_params.get("after", "0")
+        raw = request.query_params.get("after") or "0"  # empty, as any optional filter: absent
         if raw == "0":
             return 0
         if not is_id(raw):
@@ -1080,7 +1080,7 @@ class ChangesView(GenericAPIView):
     @staticmethod
     def _since(request):
         raw = request.query_params.get("since")
-        if raw is None:
+        if not raw:  # absent or empty, as any optional filter
             return None
         try:
             since = parse_datetime(raw.strip().replace(" ", "+"))

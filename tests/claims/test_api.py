@@ -830,6 +830,9 @@ def test_history_of_a_deleted_claim_is_still_readable(reviewer, world):
 
 def test_changes_refuse_bad_cursors_with_400(anon, world):
     assert anon.get(URL + "changes/").status_code == 200  # from the beginning
+    # Empty, as any optional filter: absent.
+    empty = anon.get(URL + "changes/?after=&since=").json()
+    assert empty["results"] == anon.get(URL + "changes/").json()["results"]
     assert anon.get(URL + "changes/?since=yesterday").status_code == 400
     for bad in ("x", "-1", "1.5", "99999999999999999999"):
         assert "after" in anon.get(URL + "changes/", {"after": bad}).json()
