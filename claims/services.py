@@ -92,7 +92,8 @@ def _public_changed(claim_ids: Iterable[int | None]) -> None:
     anonymous reader sees them and appended to the change feed when they differ (claims.feed).
 
     Evidence writes, refresh_claims (bulk loaders), relations and restore reach it through the
-    status refresh; the publication transitions call it directly.
+    status refresh (approvals, rejections and publishing too); the other publication transitions
+    call it directly.
     """
     feed.record_claims(claim_ids)
 
@@ -401,8 +402,7 @@ def approve_evidence(*, items: Iterable, by) -> list[int]:
     _check_reviewer(rows, by=by, approving=True)
     at = timezone.now()
     touched = set().union(*(_approve(row, by=by, at=at) for row in rows))
-    refresh_claims(touched)
-    _public_changed(touched)
+    refresh_claims(touched)  # logs the public changes too (_store)
     return sorted(touched)
 
 
@@ -426,8 +426,7 @@ def reject_evidence(*, items: Iterable, by, reason: str) -> list[int]:
         else:
             row._history_user, row._change_reason = by, stamp[:100]
             row.delete()
-    refresh_claims(touched)
-    _public_changed(touched)
+    refresh_claims(touched)  # logs the public changes too (_store)
     return sorted(touched)
 
 
@@ -702,9 +701,9 @@ def publish(*, claim: Claim, by) -> Claim:
     claim.published_at = timezone.now()
     claim.review_note = ""
     _save_with_reason(claim, by=by, reason="Published")
+    # Its evidence approved with it; the refresh logs the claim and all its evidence as public.
     approve_with_claims(claim_ids=[claim.pk], by=by, at=claim.published_at)
     claim.refresh_from_db()
-    _public_changed([claim.pk])  # the claim and all its evidence become public
     return claim
 
 
@@ -728,8 +727,7 @@ def approve_with_claims(*, claim_ids: Iterable[int], by, at=None) -> None:
         model.objects.filter(**{claim_field: ids}, reviewed_at__isnull=True).update(
             reviewed_by=by, reviewed_at=at
         )
-    refresh_claims(ids)
-    _public_changed(ids)
+    refresh_claims(ids)  # logs the public changes too (_store)
 
 
 @transaction.atomic
