@@ -26,6 +26,10 @@ MAX_PAGE_SIZE = 100
 CSV_CHUNK = 1000
 
 
+def _whole_from_one(raw: str) -> bool:
+    return raw.isascii() and raw.isdigit() and int(raw) >= 1
+
+
 class StrictPageSizeMixin:
     """`page_size` is a whole number of at least 1 (larger than MAX_PAGE_SIZE gives MAX_PAGE_SIZE);
     anything else (`true`, `0`, `-3`) is a 400 naming the parameter, not silently the default."""
@@ -37,11 +41,20 @@ class StrictPageSizeMixin:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        if not _whole_from_one(raw):
             raise ValidationError(
                 {self.page_size_query_param: [f"A whole number from 1 (at most {MAX_PAGE_SIZE})."]}
             )
         return min(int(raw), self.max_page_size)
+
+    def check_query(self, request) -> None:
+        """A malformed `page` or `page_size` is a 400 however the list is read, also where paging
+        does not apply (a CSV streams every row): the parameters are declared as whole numbers."""
+        self.get_page_size(request)
+        name = getattr(self, "page_query_param", None)  # cursor pages have none
+        page = request.query_params.get(name) if name else None
+        if page is not None and not (_whole_from_one(page) or page in self.last_page_strings):
+            raise ValidationError({"page": ["A page number: a whole number from 1."]})
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -246,6 +259,8 @@ class CuratedViewSet(ConditionalViewSetMixin, ConcurrencyMixin, viewsets.ModelVi
     schema = ApiSchema()
     lookup_value_regex = r"[^/.]+"
     slug_field: str | None = "slug"
+    # The actions that answer a page of rows (and declare `page` / `page_size`) in JSON.
+    paged_actions: tuple[str, ...] = ("list",)
 
     def initial(self, request, *args, **kwargs):
         length = request.META.get("CONTENT_LENGTH") or "0"
@@ -253,6 +268,8 @@ class CuratedViewSet(ConditionalViewSetMixin, ConcurrencyMixin, viewsets.ModelVi
         if limit is not None and length.isdigit() and int(length) > limit:
             raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
         super().initial(request, *args, **kwargs)
+        if self.action in self.paged_actions and self.paginator is not None:
+            self.paginator.check_query(request)
         if request.query_params.get("expand") and not self.expandable:
             raise ValidationError({"expand": ["This resource has nothing to expand."]})
 

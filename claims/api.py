@@ -239,6 +239,7 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
     ordering = ["-date", "name", "id"]
 
     action_versions = {"figures": "detail"}
+    paged_actions = ("list", "figures")
 
     def get_queryset(self):
         return Event.objects.visible_to(self.request.user)

@@ -185,3 +185,21 @@ def test_a_write_with_a_number_for_a_text_field_is_a_400(reviewer):
     )
     assert response.status_code == 400
     assert response.json() == {"country": ["Expected a string."]}
+
+
+@pytest.mark.parametrize("format_", ["json", "csv"])
+def test_a_malformed_page_or_page_size_is_a_400_also_where_csv_ignores_paging(client, format_):
+    """CSV streams every row and ignores paging, but the parameters are declared as whole
+    numbers: a malformed one is refused the same way in either format."""
+    from tests import factories
+
+    event = factories.ClaimFactory().event
+    paths = ("/api/v1/claims/", "/api/v1/events/", f"/api/v1/events/{event.pk}/figures/")
+    for path in paths:
+        for query in ("page_size=%C3%A6", "page=true", "page=0"):
+            response = client.get(f"{path}?{query}&format={format_}")
+            assert response.status_code == 400, (path, query)
+            name = query.split("=")[0]
+            body = response.content.decode()
+            assert body.startswith(f'{{"{name}":' if format_ == "json" else name), body
+        assert client.get(f"{path}?page=1&page_size=5&format={format_}").status_code == 200
