@@ -332,6 +332,102 @@ def record_claims(claim_ids: Iterable[int | None]) -> int:
     return record({"claim": ids}) if ids else 0
 
 
+# What a claim's attributions and figures show of it (AttributionSerializer.claim,
+# FigureSerializer.claim): while none of these changes and the claim stays public or hidden, a
+# write to some of its evidence leaves the records of the rest of its evidence as they were.
+SHOWN_ON_EVIDENCE = ("id", "slug", "text")
+
+
+def _shown_on_evidence(data: Mapping | None) -> tuple | None:
+    return None if data is None else tuple(data.get(name) for name in SHOWN_ON_EVIDENCE)
+
+
+def record_evidence(claim_ids: Iterable[int | None], touched: Mapping[str, Iterable[int]]) -> int:
+    """Log the public changes of a write to some evidence of these claims: `touched` names the
+    attributions and figures written, approved, rejected or deleted ({"attribution": ids,
+    "figure": ids}).
+
+    Re-represents the claims, the touched rows with the figures of touched attributions (also
+    those deleted with them), and the events and sources they name; a claim's other evidence only
+    when something it shows of the claim changed (then as record_claims does). Adding one
+    attribution to a claim with a thousand thus costs a few records, not a thousand.
+    """
+    claims = {pk for pk in claim_ids if pk is not None}
+    if not claims:
+        return 0
+    if getattr(_state, "pending", None) is not None:
+        return record_claims(claims)  # a deferred block logs everything at its end anyway
+    before = _logged_claims(claims)
+    appended = record({"claim": claims}, expand=False)
+    after = _logged_claims(claims)
+    wide = {
+        pk
+        for pk in claims
+        if _shown_on_evidence(before.get(pk)) != _shown_on_evidence(after.get(pk))
+    }
+    if wide:
+        appended += record_claims(wide)
+    if claims - wide:
+        appended += record(_evidence_keys(claims - wide, touched), expand=False)
+    return appended
+
+
+def _logged_claims(claim_ids: set[int]) -> dict[int, dict]:
+    return dict(
+        PublicRecord.objects.filter(type="claim", object_id__in=claim_ids).values_list(
+            "object_id", "data"
+        )
+    )
+
+
+def _evidence_keys(claim_ids: set[int], touched: Mapping[str, Iterable[int]]) -> dict[str, set]:
+    """The records an evidence write may change besides its claims: the touched attributions and
+    figures, the figures of those attributions (now, or logged before they were deleted with
+    it), the events of the claims and figures (now and as logged), the sources the attributions
+    cite."""
+    attributions = {pk for pk in touched.get("attribution", ()) if pk is not None}
+    figures = {pk for pk in touched.get("figure", ()) if pk is not None}
+    if attributions:
+        figures |= set(
+            Figure.objects.filter(attribution_id__in=attributions).values_list("pk", flat=True)
+        )
+        figures |= set(
+            PublicRecord.objects.filter(
+                type="figure", claim_id__in=claim_ids, data__attribution__in=sorted(attributions)
+            ).values_list("object_id", flat=True)
+        )
+    events = set(
+        Claim.objects.filter(pk__in=claim_ids)
+        .exclude(event=None)
+        .values_list("event_id", flat=True)
+    )
+    events |= set(
+        Figure.objects.filter(pk__in=figures).exclude(event=None).values_list("event_id", flat=True)
+    )
+    for data in PublicRecord.objects.filter(type="figure", object_id__in=figures).values_list(
+        "data", flat=True
+    ):
+        if data.get("event"):
+            events.add(data["event"]["id"])
+    cited = Attribution.objects.filter(pk__in=attributions)
+    documents, actors, outlets = set(), set(), set()
+    for document, speaker, via, outlet in cited.values_list(
+        "document_id", "speaker_id", "via_id", "document__outlet_id"
+    ):
+        documents.add(document)
+        actors.add(speaker)
+        outlets |= {via, outlet}
+    keys = {
+        "attribution": attributions,
+        "figure": figures,
+        "event": events,
+        "document": documents,
+        "actor": actors - {None},
+        "outlet": outlets - {None},
+    }
+    return {name: ids for name, ids in keys.items() if ids}
+
+
 MODEL_TYPES = {
     "sources.outlet": "outlet",
     "sources.actor": "actor",

@@ -1,6 +1,6 @@
 """Writes that touch several models. Each runs in one transaction."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -53,22 +53,31 @@ def refresh_status(claim: Claim) -> None:
 
 
 @transaction.atomic
-def refresh_claims(claim_ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
+def refresh_claims(
+    claim_ids: Iterable[int | None], touched: Mapping[str, Iterable[int]] | None = None
+) -> dict[int, tuple[str, str]]:
     """Lock, derive and store the status of each claim, in batches. Returns (status, reason) by id.
 
     The bulk path of loaders: one that inserts many rows with bulk_create (the synthetic corpus)
-    calls it once for every claim it touched, in the same transaction.
+    calls it once for every claim it touched, in the same transaction. `touched`: see _store.
     """
     ids = sorted(ClaimRelation.objects.affected_by({pk for pk in claim_ids if pk is not None}))
     derived = {}
     for start in range(0, len(ids), REFRESH_BATCH):
-        derived.update(_store(_lock_claims(ids[start : start + REFRESH_BATCH])))
+        derived.update(_store(_lock_claims(ids[start : start + REFRESH_BATCH]), touched))
     return derived
 
 
-def _store(claim_ids: list[int]) -> dict[int, tuple[str, str]]:
+def _store(
+    claim_ids: list[int], touched: Mapping[str, Iterable[int]] | None = None
+) -> dict[int, tuple[str, str]]:
     """Derive and store the status of claims whose rows the caller has locked, and log the
-    public changes of these claims and their evidence (every evidence write ends here)."""
+    public changes of these claims and their evidence (every evidence write ends here).
+
+    `touched` ({"attribution": ids, "figure": ids}) names the evidence rows the caller wrote:
+    then only they (and what they name) are re-read for the change feed, not every row of the
+    claims; None re-reads everything hanging on the claims.
+    """
     derived = evidence.derive(claim_ids)
     # One UPDATE per claim: cheaper than bulk_update's CASE over a thousand rows. Every refresh
     # raises evidence_version: the one place the ETags of pages showing the evidence learn of it.
@@ -82,32 +91,58 @@ def _store(claim_ids: list[int]) -> dict[int, tuple[str, str]]:
                 default=F("status_version") + 1,
             ),
         )
-    _public_changed(claim_ids)
+    _public_changed(claim_ids, touched)
     return derived
 
 
-def _public_changed(claim_ids: Iterable[int | None]) -> None:
+def _public_changed(
+    claim_ids: Iterable[int | None],
+    touched: Mapping[str, Iterable[int]] | None = None,
+    *,
+    proposal_only: bool = False,
+) -> None:
     """The one entry point through which services log claim-related public changes: the claims,
     their attributions and figures, their events and the sources they cite are recomputed as an
     anonymous reader sees them and appended to the change feed when they differ (claims.feed).
 
     Evidence writes, refresh_claims (bulk loaders), relations and restore reach it through the
     status refresh (approvals, rejections and publishing too); the other publication transitions
-    call it directly.
+    call it directly. `touched`: see _store; `proposal_only`: see _refresh.
     """
-    feed.record_claims(claim_ids)
+    if proposal_only:
+        feed.record(touched or {}, expand=False)
+    elif touched is None:
+        feed.record_claims(claim_ids)
+    else:
+        feed.record_evidence(claim_ids, touched)
 
 
-def _refresh(claim_ids: Iterable[int | None]) -> None:
+def _refresh(
+    claim_ids: Iterable[int | None],
+    touched: Mapping[str, Iterable[int]] | None = None,
+    *,
+    proposal_only: bool = False,
+) -> None:
     """Refresh claims the caller has just locked with _lock_claims (saves a second lock query),
-    and the related claims whose status reads their evidence (locked here)."""
+    and the related claims whose status reads their evidence (locked here).
+
+    `proposal_only`: the write only proposed changes on published claims (_write and _remove with
+    `gated`), which leaves the content of their live evidence as it was, hence the stored status,
+    which derives from it alone: the evidence is not re-read, the version of the staff's view
+    moves (its pending rows and status preview), and only the touched rows are logged (a row
+    marked for deletion was saved).
+    """
     ids = {pk for pk in claim_ids if pk is not None}
     related = ClaimRelation.objects.affected_by(ids) - ids
     if related:
         _lock_claims(related)
     ids = sorted(ids | related)
+    if proposal_only:
+        Claim.objects.filter(pk__in=ids).update(evidence_version=F("evidence_version") + 1)
+        _public_changed(ids, touched, proposal_only=True)
+        return
     for start in range(0, len(ids), REFRESH_BATCH):
-        _store(ids[start : start + REFRESH_BATCH])
+        _store(ids[start : start + REFRESH_BATCH], touched)
 
 
 def refresh_claims_for_documents(document_ids: Iterable[int]) -> None:
@@ -229,8 +264,10 @@ def save_attribution(*, attribution: Attribution) -> Attribution:
             Attribution.objects.filter(pk=attribution.pk).values_list("claim_id", flat=True).first()
         )
     _lock_claims([attribution.claim_id, old_claim_id])
-    saved = _write(attribution, gated=_published([attribution.claim_id, old_claim_id]))
-    _refresh([attribution.claim_id, old_claim_id])
+    gated = _published([attribution.claim_id, old_claim_id])
+    saved = _write(attribution, gated=gated)
+    touched = {"attribution": {attribution.pk, saved.pk}}
+    _refresh([attribution.claim_id, old_claim_id], touched, proposal_only=gated)
     return saved
 
 
@@ -239,8 +276,9 @@ def delete_attribution(*, attribution: Attribution) -> None:
     """Delete an attribution with its figures (on a published claim: propose the deletion) and
     refresh the claim it supported or opposed."""
     _lock_claims([attribution.claim_id])
-    _remove(attribution, gated=_published([attribution.claim_id]))
-    _refresh([attribution.claim_id])
+    gated = _published([attribution.claim_id])
+    _remove(attribution, gated=gated)
+    _refresh([attribution.claim_id], {"attribution": {attribution.pk}}, proposal_only=gated)
 
 
 @transaction.atomic
@@ -256,7 +294,8 @@ def delete_attributions(*, attributions: QuerySet) -> int:
     rows = list(attributions)
     for row in rows:
         _remove(row, gated=row.claim_id in published)
-    _refresh(claim_ids)
+    touched = {"attribution": {row.pk for row in rows}}
+    _refresh(claim_ids, touched, proposal_only=claim_ids <= published)
     return len(rows)
 
 
@@ -286,12 +325,11 @@ def save_figure(*, figure: Figure) -> Figure:
     )
     claim_id = parent.get("claim_id")
     _lock_claims([claim_id, old_claim_id])
+    gated = _published([claim_id, old_claim_id])
     saved = _write(
-        figure,
-        gated=_published([claim_id, old_claim_id]),
-        parent_pending=parent.get("review") == Attribution.Review.PENDING,
+        figure, gated=gated, parent_pending=parent.get("review") == Attribution.Review.PENDING
     )
-    _refresh([claim_id, old_claim_id])
+    _refresh([claim_id, old_claim_id], {"figure": {figure.pk, saved.pk}}, proposal_only=gated)
     return saved
 
 
@@ -300,8 +338,9 @@ def delete_figure(*, figure: Figure) -> None:
     """Delete a figure (on a published claim: propose the deletion) and refresh its claim."""
     claim_id = _figure_claim(figure.pk)
     _lock_claims([claim_id])
-    _remove(figure, gated=_published([claim_id]))
-    _refresh([claim_id])
+    gated = _published([claim_id])
+    _remove(figure, gated=gated)
+    _refresh([claim_id], {"figure": {figure.pk}}, proposal_only=gated)
 
 
 @transaction.atomic
@@ -317,7 +356,8 @@ def delete_figures(*, figures: QuerySet) -> int:
     rows = list(figures.select_related("attribution"))
     for row in rows:
         _remove(row, gated=row.attribution.claim_id in published)
-    _refresh(claim_ids)
+    touched = {"figure": {row.pk for row in rows}}
+    _refresh(claim_ids, touched, proposal_only=claim_ids <= published)
     return len(rows)
 
 
@@ -374,6 +414,15 @@ def _approve(row, *, by, at) -> set[int]:
     return claim_ids
 
 
+def _evidence_keys(rows) -> dict[str, set[int]]:
+    """{"attribution": ids, "figure": ids} of pending rows and the live rows they would change."""
+    keys: dict[str, set[int]] = {"attribution": set(), "figure": set()}
+    for row in rows:
+        name = "attribution" if isinstance(row, Attribution) else "figure"
+        keys[name] |= {pk for pk in (row.pk, row.replaces_id) if pk is not None}
+    return keys
+
+
 def _check_reviewer(rows, *, by, approving: bool) -> None:
     if not may_review(by):
         raise PermissionDenied(
@@ -401,8 +450,9 @@ def approve_evidence(*, items: Iterable, by) -> list[int]:
     rows = _lock_rows(items)
     _check_reviewer(rows, by=by, approving=True)
     at = timezone.now()
+    evidence_rows = _evidence_keys(rows)
     touched = set().union(*(_approve(row, by=by, at=at) for row in rows))
-    refresh_claims(touched)  # logs the public changes too (_store)
+    refresh_claims(touched, evidence_rows)  # logs the public changes too (_store)
     return sorted(touched)
 
 
@@ -426,7 +476,7 @@ def reject_evidence(*, items: Iterable, by, reason: str) -> list[int]:
         else:
             row._history_user, row._change_reason = by, stamp[:100]
             row.delete()
-    refresh_claims(touched)  # logs the public changes too (_store)
+    refresh_claims(touched, _evidence_keys(rows))  # logs the public changes too (_store)
     return sorted(touched)
 
 
