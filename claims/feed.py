@@ -8,9 +8,12 @@ of the affected records in the transaction of the write, compares it with the la
 no longer public (a delete: deleted, unpublished or withdrawn alike). Replaying the feed from the
 beginning into an empty mapping {(type, id): record} therefore gives the public API.
 
-Who calls it: `claims.services._public_changed(claim_ids)` for everything that hangs on claims
-(evidence writes, status refreshes, relations, publication, restore), and `record_objects` for
-the plain writes of the API and the admin (claims, events, outlets, actors, documents, tags).
+Who calls it: `claims.services._public_changed(claim_ids, touched)` for everything that hangs on
+claims (evidence writes, status refreshes, relations, publication, restore), and `record_objects`
+for the plain writes of the API and the admin (claims, events, outlets, actors, documents, tags).
+An evidence write names the rows it touched: `record_evidence` then re-represents those rows, the
+claims and what they name, not every row of the claims (a claim can hold thousands); a write
+that names none re-reads everything hanging on its claims (`record_claims`).
 `rebuild()` (manage.py rebuild_feed, load_seeds, the synthetic corpus) reconciles the whole log
 with the current public state, and logs only the differences.
 

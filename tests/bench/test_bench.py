@@ -65,3 +65,17 @@ def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
         assert not row["note"].startswith("error"), row
         if row["name"].startswith("throughput") and row["note"] != NA_MISSING:
             assert row["extra"].get("errors", 0) == 0, row
+
+
+def test_latency_is_measured_without_the_rendered_response_cache():
+    """Repeated anonymous reads would be answered from api.conditional's cache after the first:
+    the latency part measures what a response costs to compute."""
+    from django.core.cache.backends.dummy import DummyCache
+    from django.test import override_settings
+
+    from api.conditional import _cache
+    from bench.runner import UNCACHED_RESPONSES
+
+    assert not isinstance(_cache(), DummyCache)
+    with override_settings(**UNCACHED_RESPONSES):
+        assert isinstance(_cache(), DummyCache)
