@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -239,7 +239,7 @@ def run_latency(bench: Bench, t: Targets) -> None:
         ("event", f"event={t.hot_event.pk}", "c.event_id = %s", [t.hot_event.pk]),
         (
             "speaker alias",
-            f"speaker={t.alias}",
+            urlencode({"speaker": t.alias}),  # an alias may hold # or &
             "c.id IN (SELECT claim_id FROM claims_attribution WHERE speaker_id = %s)",
             [t.speaker_id],
         ),

@@ -51,11 +51,20 @@ def speaker_ids(value: str):
     if is_id(value):
         return [int(value)]
     by_alias = ActorAlias.objects.filter(name__icontains=value).values("actor_id")
-    return _exact_else_partial(
-        Actor.objects.all(),
-        Q(pk__in=Actor.objects.named(value).values("pk")),
-        Q(name__icontains=value) | Q(pk__in=by_alias),
+    return _ids(
+        _exact_else_partial(
+            Actor.objects.all(),
+            Q(pk__in=Actor.objects.named(value).values("pk")),
+            Q(name__icontains=value) | Q(pk__in=by_alias),
+        )
     )
+
+
+def _ids(matching) -> list[int]:
+    """The matching ids as a list, read first: as a sub-query PostgreSQL cannot tell how few
+    actors or outlets a name matches and, to fill a page of claims in date order, probed the
+    sub-query once per claim (a claims list filtered by a speaker took 400 ms at scale 1)."""
+    return [row["pk"] for row in matching]
 
 
 def outlet_ids(value: str):
@@ -64,10 +73,12 @@ def outlet_ids(value: str):
     value = value.strip()
     if is_id(value):
         return [int(value)]
-    return _exact_else_partial(
-        Outlet.objects.all(),
-        Q(slug=value.lower()) | Q(name__iexact=value),
-        Q(name__icontains=value),
+    return _ids(
+        _exact_else_partial(
+            Outlet.objects.all(),
+            Q(slug=value.lower()) | Q(name__iexact=value),
+            Q(name__icontains=value),
+        )
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 
 from sources.models import Document, Outlet, content_hash
 
@@ -175,6 +176,12 @@ def _duplicate(document: Document, *, text: str) -> ImportResult:
     )
 
 
+# Sent inside the import's transaction when a new document (and maybe its new outlet) is stored:
+# claims logs both in the change feed (claims.apps), whichever way the file came in (the
+# import_document command, the batch import, the admin's upload).
+document_imported = Signal()
+
+
 def import_document(
     data: bytes,
     *,
@@ -215,6 +222,7 @@ def import_document(
             document.outlet = resolve_outlet(outlet_name) if outlet_name else None
             document.full_clean(exclude=["content_hash"])
             document.save()
+            document_imported.send(sender=Document, document=document)
     except ValidationError as error:
         found = existing_document(text=text, url=url)
         if found is not None:

@@ -26,7 +26,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from claims import feed
 from claims.admin.document import DocumentAdmin
 from claims.models import Attribution, Claim, Event, Figure
 from curation.admin import SafeAutocompleteMixin
@@ -292,8 +291,6 @@ class DocumentSuggestionsAdminMixin:
                             published=published,
                             title=form.cleaned_data["title"],
                         )
-                        if result.created:
-                            feed.record_import(result.document)
                 except ImportRefused as error:
                     form.add_error("file", str(error))
                 else:

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from claims import feed
 from sources.importing import ImportRefused, batch_items
 from suggestions.models import ImportBatch, ImportBatchEntry
 
@@ -86,8 +85,6 @@ def _import_one(batch: ImportBatch, position: int, item) -> ImportBatchEntry:
     try:
         with transaction.atomic():
             result = item.import_(outlet=batch.outlet)
-            if result.created:
-                feed.record_import(result.document)
             outcome = (
                 ImportBatchEntry.Outcome.IMPORTED
                 if result.created

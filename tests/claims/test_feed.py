@@ -4,6 +4,7 @@ committed late by a concurrent writer; the feed's queries do not grow with its p
 
 # ruff: noqa: F811  (pytest fixtures imported from tests.api_helpers)
 
+import io
 import threading
 
 import pytest
@@ -337,3 +338,18 @@ def test_a_cursor_never_skips_an_entry_committed_late():
     assert claim_rows == [claims[0].pk, claims[1].pk]
     mirror, _ = replay()
     assert mirror == public_api()
+
+
+@pytest.mark.django_db
+def test_the_import_command_logs_the_document_and_its_new_outlet(tmp_path):
+    """Every way a document comes in (the command, the batch import, the admin's upload) goes
+    through sources.importing.import_document, whose signal claims logs in the feed."""
+    from django.core.management import call_command
+
+    path = tmp_path / "report.txt"
+    path.write_text("Officials said the gate was closed on Thursday.", encoding="utf-8")
+    last = PublicChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    call_command("import_document", str(path), "--outlet", "Gate Gazette", stdout=io.StringIO())
+    logged = set(PublicChange.objects.filter(id__gt=last).values_list("type", "action"))
+    assert logged == {("document", "upsert"), ("outlet", "upsert")}
+    assert feed.rebuild() == 0
