@@ -766,18 +766,31 @@ def approve_with_claims(*, claim_ids: Iterable[int], by, at=None) -> None:
     if not ids:
         return
     at = at or timezone.now()
-    _lock_claims(ids)
+    # A pending edit may move a live row here from another claim: that claim changes too.
+    moved_from = set(
+        Attribution.objects.filter(
+            pk__in=Attribution.objects.pending().filter(claim_id__in=ids).values("replaces_id")
+        ).values_list("claim_id", flat=True)
+    ) | set(
+        Figure.objects.filter(
+            pk__in=Figure.objects.pending()
+            .filter(attribution__claim_id__in=ids)
+            .values("replaces_id")
+        ).values_list("attribution__claim_id", flat=True)
+    )
+    _lock_claims({*ids, *moved_from})
+    touched = set(ids)
     for model, claim_field in (
         (Attribution, "claim_id__in"),
         (Figure, "attribution__claim_id__in"),
     ):
         rows = model.objects.pending().filter(**{claim_field: ids}).order_by("pk")
         for row in rows.select_related("attribution") if model is Figure else rows:
-            _approve(row, by=by, at=at)
+            touched |= _approve(row, by=by, at=at)
         model.objects.filter(**{claim_field: ids}, reviewed_at__isnull=True).update(
             reviewed_by=by, reviewed_at=at
         )
-    refresh_claims(ids)  # logs the public changes too (_store)
+    refresh_claims(touched)  # logs the public changes too (_store)
 
 
 @transaction.atomic

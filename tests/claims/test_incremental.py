@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from claims import evidence, feed, services
@@ -108,7 +108,7 @@ def apply(operation: str, i: int, j: int, context: dict) -> None:
 
 @pytest.mark.django_db
 @settings(
-    max_examples=30,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -130,6 +130,7 @@ def test_incremental_refresh_equals_a_full_one_after_any_writes(world, steps):  
     with transaction.atomic():
         assert_incremental_equals_full()
         for operation, i, j in steps:
+            note(f"{operation} {i} {j}")
             try:
                 with transaction.atomic():
                     apply(operation, i, j, context)
