@@ -500,9 +500,6 @@ class ClaimViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
     ordering = ["-updated_at", "id"]
     action_versions = {"stances": "detail", "claimreview": "detail"}
 
-    def version_queryset(self):
-        return Claim.objects.visible_to(self.request.user)
-
     def detail_version(self, key):
         return versions.claim(self.request.user, key)
 
@@ -564,7 +561,7 @@ class ClaimViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
 
     @extend_schema(parameters=[EXPAND])
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = self.filtered_queryset()
         if self.wants_csv():
             return self.stream_csv(queryset)
         page = self.paginate_queryset(queryset)
@@ -897,9 +894,6 @@ class AttributionViewSet(FeedWritesMixin, ReviewActionsMixin, CuratedViewSet):
     ordering = ["id"]
     slug_field = None
 
-    def version_queryset(self):
-        return Attribution.objects.visible_to(self.request.user)
-
     def detail_version(self, key):
         return versions.attribution(self.request.user, key)
 
@@ -953,9 +947,6 @@ class FigureViewSet(FeedWritesMixin, ReviewActionsMixin, CuratedViewSet):
 
     def get_queryset(self):
         return Figure.objects.visible_to(self.request.user).select_related("event", "attribution")
-
-    def version_queryset(self):
-        return Figure.objects.visible_to(self.request.user)
 
     def detail_version(self, key):
         return versions.figure(self.request.user, key)

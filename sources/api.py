@@ -48,9 +48,6 @@ class DocumentViewSet(CuratedViewSet):
             queryset = queryset.defer("text")
         return queryset
 
-    def version_queryset(self):
-        return Document.objects.all()
-
     def detail_version(self, key):
         return versions.document(key)
 
@@ -67,9 +64,6 @@ class ActorViewSet(CuratedViewSet):
 
     def get_queryset(self):
         return Actor.objects.select_related("affiliation", "outlet").prefetch_related("aliases")
-
-    def version_queryset(self):
-        return Actor.objects.all()
 
     def detail_version(self, key):
         return versions.actor(key)

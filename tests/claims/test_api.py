@@ -905,14 +905,14 @@ def test_claim_list_query_count_does_not_grow_with_page_size(
         attribution = factories.AttributionFactory(claim=claim)
         factories.FigureFactory(attribution=attribution, event=world["event"])
     # The throttles count in the cache (no table): no query.
-    # 1: count; 2: the page of claims with the attribution-count sub-query;
-    # 3: their tags; 4: their attributions with claim, speaker, via, document and outlet;
-    # 5: those attributions' figures with their events;
-    # 6: documents for the origins (one per level of copying: here none is a copy);
-    # 7: the relations of every claim on the page (first appearance reads what is loaded);
-    # 8, 9: the ETag (claims.versions.claims): one aggregate over the filtered claims, one over
-    # the records their attributions name.
-    with django_assert_num_queries(9):
+    # The ETag first (api.viewsets.page_version): 1: count; 2: the page's ids; 3, 4: one
+    # aggregate over those claims, one over the records their attributions name
+    # (claims.versions.claims). Then 5: the page of claims with the attribution-count sub-query
+    # (the count is not read again); 6: their tags; 7: their attributions with claim, speaker,
+    # via, document and outlet; 8: those attributions' figures with their events;
+    # 9: documents for the origins (one per level of copying: here none is a copy);
+    # 10: the relations of every claim on the page (first appearance reads what is loaded).
+    with django_assert_num_queries(10):
         response = anon.get(URL + f"claims/?expand=attributions&page_size={page_size}")
     assert len(response.json()["results"]) == page_size
 
@@ -928,11 +928,12 @@ def test_filtered_claim_list_query_count_does_not_grow_with_page_size(
             claim=claim, document=world["doc_a"], speaker=speaker, voice="quoted"
         )
     query = "q=bombing&speaker=Bombing&outlet=daily-a&stance=supports&date_after=2020-01-01"
-    # 1: the actors q names (claims.search.matching_actors); 2: count; 3: the page of claims with
-    # the attribution-count sub-query (every filter is a condition or sub-query); 4: their tags.
-    # The throttles count in the cache: no query. 5, 6: the ETag (claims.versions.claims): the
-    # actors q names again, and one aggregate over the filtered claims.
-    with django_assert_num_queries(6):
+    # The filters, once per request: 1: the actors q names (claims.search.matching_actors);
+    # 2, 3: the ids of the speaker and the outlet named (claims.filters). The ETag: 4: count;
+    # 5: the page's ids; 6: one aggregate over those claims. 7: the page of claims with the
+    # attribution-count sub-query (every filter is a condition or sub-query); 8: their tags.
+    # The throttles count in the cache: no query.
+    with django_assert_num_queries(8):
         response = anon.get(URL + f"claims/?{query}&page_size={page_size}")
     assert len(response.json()["results"]) == page_size
 
@@ -943,9 +944,10 @@ def test_event_list_query_count_does_not_grow_with_page_size(
 ):
     for _ in range(50):
         factories.ClaimFactory(event=factories.EventFactory())
-    # 1: count; 2: the page of events (visible_to and the claim filters are sub-queries). The
-    # throttles count in the cache: no query. 3: the ETag, one aggregate over the filtered events.
-    with django_assert_num_queries(3):
+    # The ETag: 1: count; 2: the page's ids; 3: one aggregate over those events. 4: the page of
+    # events (visible_to and the claim filters are sub-queries). The throttles count in the
+    # cache: no query.
+    with django_assert_num_queries(4):
         response = anon.get(URL + f"events/?status=unsupported&page_size={page_size}")
     assert len(response.json()["results"]) == page_size
 
