@@ -78,6 +78,24 @@ def test_without_a_pool_each_thread_keeps_a_checked_connection():
     assert not entry["DISABLE_SERVER_SIDE_CURSORS"]
 
 
+@pytest.mark.parametrize("mode", ["pool", "none", "transaction"])
+def test_connections_to_postgresql_itself_start_without_jit(mode):
+    """JIT compilation took 446 of the 483 ms of a name search at scale 1. A pooler in
+    transaction mode refuses start-up options (set it on the server's role instead)."""
+    options = database(PG, {"DB_POOLER": mode})["OPTIONS"]
+    assert ("-c jit=off" in options.get("options", "")) is (mode != "transaction")
+    kept = database(PG + "?options=-c%20statement_timeout%3D5000", {})["OPTIONS"]["options"]
+    assert kept.split(" -c ") == ["-c statement_timeout=5000", "jit=off"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_site_s_postgresql_sessions_run_without_jit():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 def test_sqlite_is_left_as_parsed():
     entry = database("sqlite:////tmp/x.sqlite3", {"DB_POOLER": "transaction"})
     assert "pool" not in entry.get("OPTIONS", {})
