@@ -279,7 +279,8 @@ class CuratedViewSet(ConditionalViewSetMixin, ConcurrencyMixin, viewsets.ModelVi
     Conditional reads (api.conditional): a subclass names the version of its detail reads
     (`detail_version(key)`) and of its lists (`list_version(rows)`, given the rows of the page
     the list shows: `page_version`); other GET actions
-    name theirs in `action_versions` (action name -> "detail" to share the detail's version).
+    name theirs in `action_versions` (action name -> "detail" to share the detail's version, or
+    NAME for the view's `NAME_version(key)`).
     """
 
     action_versions: dict[str, str] = {}
@@ -339,8 +340,11 @@ class CuratedViewSet(ConditionalViewSetMixin, ConcurrencyMixin, viewsets.ModelVi
     def read_version(self) -> ReadVersion | None:
         if self.action == "list":
             return self.page_version(self.filtered_queryset())
+        key = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
         if self.action == "retrieve" or self.action_versions.get(self.action) == "detail":
-            return self.detail_version(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
+            return self.detail_version(key)
+        if self.action in self.action_versions:
+            return getattr(self, f"{self.action_versions[self.action]}_version")(key)
         return None
 
     def wants_csv(self) -> bool:

@@ -238,7 +238,7 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
     ordering_fields = ["date", "name", "created_at", "updated_at"]
     ordering = ["-date", "name", "id"]
 
-    action_versions = {"figures": "detail"}
+    action_versions = {"figures": "figures"}
     paged_actions = ("list", "figures")
 
     def get_queryset(self):
@@ -249,6 +249,9 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
 
     def list_version(self, queryset):
         return versions.events(queryset)
+
+    def figures_version(self, key):
+        return versions.event_figures(self.request.user, key)
 
     @extend_schema(responses=provenance_responses(EventSerializer))
     def retrieve(self, request, *args, **kwargs):

@@ -85,12 +85,26 @@ def event(user, key) -> ReadVersion | None:
         # The records their evidence names (the provenance graph of the event shows them).
         latest=tuple(f"attributions__{field}" for field in ATTRIBUTION_SOURCES),
     )
-    figures = stamp(
-        Figure.objects.visible_to(user).filter(event_id=row["pk"]),
+    figures = _event_figures(user, row["pk"])
+    return ReadVersion((row["version"], event_claims, figures), row["version"])
+
+
+def event_figures(user, key) -> ReadVersion | None:
+    """An event's figure comparison: its row and the figures about it, with their attributions
+    and what those name; not the event's claims, which it does not list (their stamp, over
+    every attribution of a hot event's 2,000 claims, cost 34 ms at scale 1)."""
+    row = _row(_by_key(Event.objects.visible_to(user), key), "version")
+    if row is None:
+        return None
+    return ReadVersion((row["version"], _event_figures(user, row["pk"])), row["version"])
+
+
+def _event_figures(user, event_id: int) -> tuple:
+    return stamp(
+        Figure.objects.visible_to(user).filter(event_id=event_id),
         sums=("version", *(f"attribution__{field}" for field in ATTRIBUTION_SUMS)),
         latest=tuple(f"attribution__{field}" for field in ATTRIBUTION_SOURCES),
     )
-    return ReadVersion((row["version"], event_claims, figures), row["version"])
 
 
 def events(queryset: QuerySet) -> ReadVersion:
