@@ -203,9 +203,11 @@ def _ranked(model, query: str, also: Q | None = None) -> QuerySet:
 
 def _postgres(query: str, claims: QuerySet, actors: ActorMatch, user) -> tuple[QuerySet, ...]:
     sq = SearchQuery(query, search_type="websearch", config=CONFIG)
+    # Ranked among the first RANKED_CANDIDATES matches, as quotes and documents are.
+    pool = matching_claims(query, claims, actors, user=user).order_by().values("pk")
     found_claims = (
-        matching_claims(query, claims, actors, user=user)
-        .annotate(rank=SearchRank(CLAIM_VECTOR, sq))
+        Claim.objects.filter(pk__in=pool[:RANKED_CANDIDATES])
+        .annotate(rank=SearchRank(StoredVector(), sq))
         .order_by("-rank", "pk")
     )
     quotes = (
@@ -233,10 +235,6 @@ def normalised(query: str) -> str:
     return " ".join(query.split())[:MAX_QUERY]
 
 
-# The claim text's vector: exactly the expression indexed by the search-index migration.
-CLAIM_VECTOR = SearchVector("text", config=CONFIG)
-
-
 def matching_claims(
     query: str, claims: QuerySet, actors: ActorMatch | None = None, *, user=None
 ) -> QuerySet:
@@ -258,17 +256,20 @@ def matching_claims(
         actors = matching_actors(query)
     if connection.vendor == "postgresql":
         sq = SearchQuery(query, search_type="websearch", config=CONFIG)
-        by_text = Claim.objects.alias(search=CLAIM_VECTOR).filter(search=sq)
+        by_text = Claim.objects.alias(v=StoredVector()).filter(v=sq)
         by_quote = Attribution.objects.reviewed_for(user).alias(v=StoredVector()).filter(v=sq)
     else:
         by_text = Claim.objects.filter(_every(words, "text"))
         by_quote = Attribution.objects.reviewed_for(user).filter(_every(words, "quote"))
-    condition = Q(pk__in=by_text.values("pk")) | Q(pk__in=by_quote.values("claim_id"))
+    branches = [by_text.values("pk"), by_quote.values("claim_id")]
     if actors.names:
         spoken = Attribution.objects.reviewed_for(user).filter(speaker__in=actors.ids)
-        condition |= Q(pk__in=spoken.values("claim_id")) | _names_condition("text", actors)
-    # Independent sub-queries, each served by its own index, rather than a join.
-    return claims.filter(condition)
+        named = Claim.objects.filter(_names_condition("text", actors))
+        branches += [spoken.values("claim_id"), named.values("pk")]
+    # The union of independent sub-queries, each served by its own index (the stored vectors,
+    # the speaker index, the trigram index of claims 0016): OR-ed conditions made PostgreSQL
+    # scan every claim.
+    return claims.filter(pk__in=branches[0].union(*branches[1:], all=True))
 
 
 def _simple(query: str, words: list[str], claims: QuerySet, actors: ActorMatch, user):
