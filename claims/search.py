@@ -180,7 +180,7 @@ class StoredVector(Expression):
         return clone
 
     def as_sql(self, compiler, connection):
-        return f"{compiler.quote_name_unless_alias(self.alias)}.search_vector", []
+        return f"{compiler.quote_name(self.alias)}.search_vector", []
 
 
 def _ranked(model, query: str, also: Q | None = None) -> QuerySet:
