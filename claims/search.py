@@ -201,12 +201,13 @@ def _ranked(model, query: str, also: Q | None = None) -> QuerySet:
     )
 
 
-def _postgres(query: str, claims: QuerySet, actors: ActorMatch, user) -> tuple[QuerySet, ...]:
+def _postgres(
+    query: str, matched: QuerySet, claims: QuerySet, actors: ActorMatch, user
+) -> tuple[QuerySet, ...]:
     sq = SearchQuery(query, search_type="websearch", config=CONFIG)
     # Ranked among the first RANKED_CANDIDATES matches, as quotes and documents are.
-    pool = matching_claims(query, claims, actors, user=user).order_by().values("pk")
     found_claims = (
-        Claim.objects.filter(pk__in=pool[:RANKED_CANDIDATES])
+        Claim.objects.filter(pk__in=matched.order_by().values("pk")[:RANKED_CANDIDATES])
         .annotate(rank=SearchRank(StoredVector(), sq))
         .order_by("-rank", "pk")
     )
@@ -272,11 +273,11 @@ def matching_claims(
     return claims.filter(pk__in=branches[0].union(*branches[1:], all=True))
 
 
-def _simple(query: str, words: list[str], claims: QuerySet, actors: ActorMatch, user):
+def _simple(words: list[str], matched: QuerySet, claims: QuerySet, actors: ActorMatch, user):
     def every(*fields: str) -> Q:
         return _every(words, *fields)
 
-    found_claims = matching_claims(query, claims, actors, user=user).order_by("-updated_at", "pk")
+    found_claims = matched.order_by("-updated_at", "pk")
     quotes = (
         Attribution.objects.reviewed_for(user)
         .filter(Q(claim__in=claims) & (every("quote") | Q(speaker__in=actors.ids)))
@@ -312,13 +313,14 @@ def search(query: str, claims: QuerySet, user=None) -> Results:
         return results
     named = matching_actors(query)
     results.by_similarity = named.by_similarity
+    matched = matching_claims(query, claims, named, user=user)
     if connection.vendor == "postgresql":
-        found_claims, quotes, documents = _postgres(query, claims, named, user)
+        found_claims, quotes, documents = _postgres(query, matched, claims, named, user)
     else:
-        found_claims, quotes, documents = _simple(query, words, claims, named, user)
+        found_claims, quotes, documents = _simple(words, matched, claims, named, user)
     actors = Actor.objects.filter(pk__in=named.ids).order_by("name", "pk")
     results.counts = {
-        "claims": found_claims.order_by().count(),
+        "claims": matched.order_by().count(),  # every match, not the ranked pool
         "quotes": quotes.order_by().count(),
         "documents": documents.order_by().count(),
         "actors": len(named.ids),

@@ -414,7 +414,7 @@ def _approve(row, *, by, at) -> set[int]:
     return claim_ids
 
 
-def _evidence_keys(rows) -> dict[str, set[int]]:
+def _rows_touched(rows) -> dict[str, set[int]]:
     """{"attribution": ids, "figure": ids} of pending rows and the live rows they would change."""
     keys: dict[str, set[int]] = {"attribution": set(), "figure": set()}
     for row in rows:
@@ -450,7 +450,7 @@ def approve_evidence(*, items: Iterable, by) -> list[int]:
     rows = _lock_rows(items)
     _check_reviewer(rows, by=by, approving=True)
     at = timezone.now()
-    evidence_rows = _evidence_keys(rows)
+    evidence_rows = _rows_touched(rows)
     touched = set().union(*(_approve(row, by=by, at=at) for row in rows))
     refresh_claims(touched, evidence_rows)  # logs the public changes too (_store)
     return sorted(touched)
@@ -476,7 +476,7 @@ def reject_evidence(*, items: Iterable, by, reason: str) -> list[int]:
         else:
             row._history_user, row._change_reason = by, stamp[:100]
             row.delete()
-    refresh_claims(touched, _evidence_keys(rows))  # logs the public changes too (_store)
+    refresh_claims(touched, _rows_touched(rows))  # logs the public changes too (_store)
     return sorted(touched)
 
 
