@@ -508,7 +508,7 @@ class ClaimViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
 
     def list_version(self, queryset):
         wanted = expanded(self.request, {"attributions"})
-        return versions.claims(queryset, self.request.user, expanded="attributions" in wanted)
+        return versions.claims(queryset, expanded="attributions" in wanted)
 
     def get_queryset(self):
         count = (

@@ -37,6 +37,7 @@ from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
+from claims import versions
 from claims.models import Attribution, Claim, Figure, PublicChange, PublicRecord
 from sources.models import Actor, Document
 
@@ -237,7 +238,8 @@ def deferred(*, rebuild_after: bool = False):
     block (a bulk loader saving many records, each of which would recompute its claim's).
 
     With `rebuild_after`, nothing is collected and the whole log is reconciled at the end
-    (rebuild()): for loaders that also save outlets, actors, documents or events directly.
+    (rebuild()), and every claim's `shown_version` is raised: for loaders that also save
+    outlets, actors, documents or events directly.
     """
     if getattr(_state, "pending", None) is not None:
         yield
@@ -250,6 +252,8 @@ def deferred(*, rebuild_after: bool = False):
             pending, _state.pending = _state.pending, None
             if pending is ALL:
                 rebuild()
+                # What the loader saved directly is not known: every claim's detail may show it.
+                versions.shown_changed_everywhere()
             else:
                 record(pending)
     finally:
@@ -457,15 +461,26 @@ def keys_of(objects: Iterable) -> dict[str, set[int]]:
 
 def affected_by(objects: Iterable) -> dict[str, set[int]]:
     """Everything the given instances show up in, read before they are deleted (afterwards the
-    records that named them cannot be found)."""
-    return _expand(keys_of(objects))
+    records that named them cannot be found). The claims showing them are told now (their
+    `shown_version`, claims.versions), in the transaction of the deletion."""
+    keys = keys_of(objects)
+    _shown_changed(keys)
+    return _expand(keys)
 
 
 def record_objects(objects: Iterable) -> int:
     """Log the public changes caused by saving these model instances (a plain write of the API
-    or the admin: a claim's wording, an event, an outlet, an actor, a document, a tag)."""
+    or the admin: a claim's wording, an event, an outlet, an actor, a document, a tag), and tell
+    the claims showing them (their `shown_version`, claims.versions)."""
     keys = keys_of(objects)
+    _shown_changed(keys)
     return record(keys) if keys else 0
+
+
+def _shown_changed(keys: Mapping[str, Iterable[int]]) -> None:
+    if keys:
+        lock()  # before the claim rows it raises, as the write services do
+        versions.shown_changed(keys)
 
 
 def record_import(document) -> int:

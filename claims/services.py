@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import Case, F, Q, QuerySet, When
 from django.utils import timezone
 
-from claims import evidence, feed, relations
+from claims import evidence, feed, relations, versions
 from claims.models import Attribution, Claim, ClaimRelation, Event, Figure, Tag
+from claims.models.claim import READ_VERSIONS
 from sources.models import Document
 
 # --- Evidence: attributions and figures ---------------------------------------------------------
@@ -112,6 +113,9 @@ def _public_changed(
     if proposal_only:
         feed.record(touched or {}, expand=False)
     elif touched is None:
+        # A claim-level change (a publication transition, a bulk refresh): the claims related
+        # to these show it (the evidence writes raise them through their own refresh).
+        versions.shown_changed({"claim": {pk for pk in claim_ids if pk is not None}})
         feed.record_claims(claim_ids)
     else:
         feed.record_evidence(claim_ids, touched)
@@ -954,15 +958,12 @@ def restore_claim(*, claim_id: int, by, history_id: int | None = None, history_d
     # Restoring brings back content, never a publication state: that moves only through the
     # transitions. A deleted claim comes back as a draft.
     # The read versions are not in history: kept, so they never go back (claims.versions).
-    keep = Claim.objects.filter(pk=claim_id).values(
-        *PUBLICATION_STATE, "evidence_version", "status_version"
-    ).first() or {
+    keep = Claim.objects.filter(pk=claim_id).values(*PUBLICATION_STATE, *READ_VERSIONS).first() or {
         "publication": Claim.Publication.DRAFT,
         "published_at": None,
         "published_by_id": None,
         "review_note": "",
-        "evidence_version": 0,
-        "status_version": 0,
+        **dict.fromkeys(READ_VERSIONS, 0),
     }
     claim = _restore_instance(
         record, model=Claim, by=by, reason=stamp, missing={"event": Event}, at=now, keep=keep

@@ -4,11 +4,17 @@
 The rows come from `visible_to(user)`, the one visibility rule, so what a reader may not see never
 moves their ETag, and rows entering or leaving their view do. A claim's `evidence_version` is
 raised by claims.services whenever its attributions, figures or relations change (the status
-refresh), so a claim's stamp covers its evidence; the records the evidence names (documents,
-outlets, speakers) are covered by the latest of their `updated_at`.
+refresh), so a claim's stamp covers its evidence. Its `shown_version` is raised by
+`shown_changed` (below) whenever a record its detail shows without holding it changes: a
+document, outlet or speaker its evidence names, a claim related to it, a tag. So a claim's
+detail, and everything that shows claims with their evidence, is versioned by claim rows alone;
+the pages that list evidence by the record it names (a document's, an actor's, an outlet's) read
+the latest `updated_at` of those records instead.
 """
 
-from django.db.models import Q, QuerySet
+from collections.abc import Iterable, Mapping
+
+from django.db.models import F, Q, QuerySet
 
 from api.conditional import ReadVersion, stamp
 from api.filters import is_id
@@ -26,6 +32,8 @@ ATTRIBUTION_SOURCES = (
 )
 # What a listed claim shows: its own row, its evidence (status, counts) and its event's name.
 CLAIM_SUMS = ("version", "evidence_version")
+# What a claim shown with its evidence shows: that, and the records its evidence names.
+SHOWN_SUMS = (*CLAIM_SUMS, "shown_version")
 CLAIM_LATEST = ("event__updated_at",)
 ATTRIBUTION_SUMS = ("version", "claim__version", "claim__evidence_version")
 # An attribution shown with its claim's text and status.
@@ -46,31 +54,19 @@ def _row(queryset: QuerySet, *fields) -> dict | None:
 
 def claim(user, key) -> ReadVersion | None:
     """A claim's detail (page, API detail, stances, ClaimReview, provenance): its row, event,
-    evidence, the records the evidence names, and the claims related to it."""
-    visible = Claim.objects.visible_to(user)
-    row = _row(_by_key(visible, key), *CLAIM_SUMS, "event__version")
+    evidence, the records the evidence names, and the claims related to it: one row."""
+    row = _row(_by_key(Claim.objects.visible_to(user), key), *SHOWN_SUMS, "event__version")
     if row is None:
         return None
-    evidence = stamp(
-        Attribution.objects.visible_to(user).filter(claim_id=row["pk"]),
-        sums=(),
-        latest=ATTRIBUTION_SOURCES,
-    )
-    related = stamp(
-        ClaimRelation.objects.touching({row["pk"]}).filter(claim__in=visible, target__in=visible),
-        sums=("claim__version", "target__version"),
-    )
-    return ReadVersion((tuple(row.values()), evidence, related), row["version"])
+    return ReadVersion((tuple(row.values()),), row["version"])
 
 
-def claims(queryset: QuerySet, user, expanded: bool = False) -> ReadVersion:
+def claims(queryset: QuerySet, expanded: bool = False) -> ReadVersion:
     """A list of claims (already filtered, from visible_to); with their attributions expanded,
     the records those name too."""
-    parts = [stamp(queryset, sums=CLAIM_SUMS, latest=CLAIM_LATEST)]
-    if expanded:
-        attributions = Attribution.objects.visible_to(user).filter(claim__in=queryset.order_by())
-        parts.append(stamp(attributions, sums=(), latest=ATTRIBUTION_SOURCES))
-    return ReadVersion(tuple(parts))
+    return ReadVersion(
+        (stamp(queryset, sums=SHOWN_SUMS if expanded else CLAIM_SUMS, latest=CLAIM_LATEST),)
+    )
 
 
 def event(user, key) -> ReadVersion | None:
@@ -79,12 +75,8 @@ def event(user, key) -> ReadVersion | None:
     row = _row(_by_key(Event.objects.visible_to(user), key), "version")
     if row is None:
         return None
-    event_claims = stamp(
-        Claim.objects.visible_to(user).filter(event_id=row["pk"]),
-        sums=CLAIM_SUMS,
-        # The records their evidence names (the provenance graph of the event shows them).
-        latest=tuple(f"attributions__{field}" for field in ATTRIBUTION_SOURCES),
-    )
+    # With the records their evidence names (the provenance graph of the event shows them).
+    event_claims = stamp(Claim.objects.visible_to(user).filter(event_id=row["pk"]), sums=SHOWN_SUMS)
     figures = _event_figures(user, row["pk"])
     return ReadVersion((row["version"], event_claims, figures), row["version"])
 
@@ -100,10 +92,14 @@ def event_figures(user, key) -> ReadVersion | None:
 
 
 def _event_figures(user, event_id: int) -> tuple:
+    # The figures' claims' shown_version covers the records their attributions name.
     return stamp(
         Figure.objects.visible_to(user).filter(event_id=event_id),
-        sums=("version", *(f"attribution__{field}" for field in ATTRIBUTION_SUMS)),
-        latest=tuple(f"attribution__{field}" for field in ATTRIBUTION_SOURCES),
+        sums=(
+            "version",
+            *(f"attribution__{field}" for field in ATTRIBUTION_SUMS),
+            "attribution__claim__shown_version",
+        ),
     )
 
 
@@ -225,3 +221,58 @@ def home(user) -> ReadVersion:
             stamp(Document.objects.all(), latest=("outlet__updated_at",)),
         )
     )
+
+
+# --- Raising shown_version -------------------------------------------------------------------------
+
+
+def _named_by_evidence() -> dict[type, list[str]]:
+    """{model: [attribution paths to it]} of the records an attribution shows by name, read from
+    ATTRIBUTION_SOURCES (the same list the stamps of evidence read), so the two cannot drift."""
+    paths: dict[type, list[str]] = {}
+    for field in ATTRIBUTION_SOURCES:
+        path = field.removesuffix("__updated_at")
+        model = Attribution
+        for part in path.split("__"):
+            model = model._meta.get_field(part).related_model
+        paths.setdefault(model, []).append(path)
+    return paths
+
+
+def shown_changed(keys: Mapping[str, Iterable[int]]) -> int:
+    """Raise the `shown_version` of every claim whose detail shows one of the records named by
+    `keys` ({"claim" | "document" | "outlet" | "actor" | "tag": ids}, the change feed's types):
+    the claims related to a claim, the claims whose evidence names a document, outlet or speaker,
+    the claims tagged with a tag. Called, in the transaction of the write, by the entry points
+    through which every plain write and every publication change passes (claims.feed's
+    `record_objects` and `affected_by`, claims.services' `_public_changed`). Returns how many
+    claims it raised."""
+    types = {"document": Document, "outlet": Outlet, "actor": Actor}
+    named = _named_by_evidence()
+    evidence = Q()
+    claims = Q()
+    for name, ids in keys.items():
+        ids = sorted({pk for pk in ids if pk is not None})
+        if not ids:
+            continue
+        if name == "claim":
+            related = ClaimRelation.objects.touching(ids)
+            claims |= Q(pk__in=ids)
+            claims |= Q(pk__in=related.values("claim_id")) | Q(pk__in=related.values("target_id"))
+        elif name == "tag":
+            claims |= Q(tags__in=ids)
+        elif name in types:
+            for path in named.get(types[name], ()):
+                evidence |= Q(**{f"{path}__in": ids})
+    if evidence:
+        claims |= Q(pk__in=Attribution.objects.filter(evidence).values("claim_id"))
+    if not claims:
+        return 0
+    return Claim.objects.filter(pk__in=Claim.objects.filter(claims).values("pk")).update(
+        shown_version=F("shown_version") + 1
+    )
+
+
+def shown_changed_everywhere() -> int:
+    """Raise every claim's `shown_version` (a bulk loader that saved records directly)."""
+    return Claim.objects.update(shown_version=F("shown_version") + 1)

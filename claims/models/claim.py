@@ -68,6 +68,11 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(publication=Claim.Publication.IN_REVIEW).order_by("updated_at")
 
 
+# Bookkeeping columns of conditional reads (claims.versions), not content: never in history, and
+# kept as they are when a claim is restored, so that they never go back.
+READ_VERSIONS = ("evidence_version", "status_version", "shown_version")
+
+
 class Claim(Curated):
     Status = Status
 
@@ -130,8 +135,14 @@ class Claim(Curated):
     # Raised only when a refresh changes the stored status or its reason: for pages that show a
     # claim's status but not its evidence (an actor's statements).
     status_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Raised (claims.versions.shown_changed) when a record the claim's detail shows but does not
+    # hold changes: a document, outlet or speaker its evidence names, a claim related to it, a
+    # tag. With `version`, `evidence_version` and the event's version it is the claim detail's
+    # whole version: one row read, not an aggregate over the evidence, answers a revalidation.
+    shown_version = models.PositiveBigIntegerField(default=0, editable=False)
     history = HistoricalRecords(
-        m2m_fields=[tags], excluded_fields=["evidence_version", "status_version"]
+        m2m_fields=[tags],
+        excluded_fields=list(READ_VERSIONS),
     )
     objects = ClaimQuerySet.as_manager()
 

@@ -88,7 +88,7 @@ def _claim_filter(request) -> ClaimFilter:
     return request._claim_filter
 
 
-@conditional_page(lambda request: versions.claims(_filtered(_claim_filter(request)), request.user))
+@conditional_page(lambda request: versions.claims(_filtered(_claim_filter(request))))
 def claim_list(request):
     filterset = _claim_filter(request)
     claims = _filtered(filterset).select_related("event").order_by("-updated_at", "pk")
