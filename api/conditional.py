@@ -20,6 +20,7 @@ Headers: `Cache-Control: public, max-age=PUBLIC_MAX_AGE, must-revalidate` for an
 `private, no-cache` for signed-in ones; `Vary: Accept, Cookie, Authorization`.
 """
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Callable, Iterable
@@ -47,6 +48,16 @@ class ReadVersion:
 
     parts: tuple
     record_version: int | None = None
+    # Some parts by name, for the view to key work it can reuse while they hold (e.g. the
+    # comparison of an event's figures, keyed by the stamp of those figures): `part(request, name)`.
+    named: dict = dataclasses.field(default_factory=dict, compare=False)
+
+
+def part(request, name: str):
+    """The named part of the version this request's ETag was computed from (None when it had
+    none: no ETag for this request, or the view names no such part)."""
+    version = getattr(request, "read_version", None)
+    return None if version is None else version.named.get(name)
 
 
 def stamp(queryset: QuerySet, sums: Iterable[str] = ("version",), latest: Iterable[str] = ()):
@@ -184,6 +195,7 @@ def conditional_page(version_of: Callable[..., ReadVersion | None]):
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
             version = version_of(request, *args, **kwargs)
+            request.read_version = version
             if version is None:
                 return view(request, *args, **kwargs)
             # Weak: the body differs by its CSP nonce from one response to the next.
@@ -227,6 +239,7 @@ class ConditionalViewSetMixin:
         if renderer is None or renderer.format in self.uncacheable_formats:
             return
         version = self.read_version()
+        request.read_version = version
         if version is None:
             return
         self._conditional_etag = etag_of(version, request, request.accepted_media_type)

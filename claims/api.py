@@ -29,6 +29,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from api import conditional
 from api.filters import MAX_ID, is_id
 from api.renderers import CSVRenderer, JSONLDRenderer, TurtleRenderer, stream_csv
 from api.serializers import field_errors
@@ -42,7 +43,7 @@ from api.viewsets import (
     PagePagination,
 )
 from claims import feed, intervals, provenance, services, versions
-from claims.comparison import FIGURES_PER_PAGE, figure_facts
+from claims.comparison import FIGURES_PER_PAGE, facts_and_divergences
 from claims.comparison import ORDER as FIGURE_ORDER
 from claims.evidence import attribution_origins, previews, speaker_label
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
@@ -295,10 +296,15 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
     def figures(self, request, pk=None):
         event = self.get_object()
         visible = Figure.objects.visible_to(request.user).filter(event=event)
-        # Divergences and envelopes are over every figure: from one narrow query, no model rows.
-        facts = figure_facts(visible.order_by(*FIGURE_ORDER))
+        # Divergences and envelopes are over every figure: from one narrow query, no model rows,
+        # computed once per version of the event's figures.
+        stamp = conditional.part(request, "figures")
+        facts, found = facts_and_divergences(
+            visible.order_by(*FIGURE_ORDER),
+            None if stamp is None else ("event figures", sees_drafts(request.user), stamp),
+        )
         if self.wants_csv():
-            return self.stream_figures_csv(visible, facts)
+            return self.stream_figures_csv(visible, facts, found)
         paginator = self.paginator
         page = paginator.paginate_queryset(facts, request, view=self)
         figures = _figure_rows_for(visible, [f.id for f in page])
@@ -309,13 +315,13 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
                 "count": paginator.page.paginator.count,
                 "next": paginator.get_next_link(),
                 "previous": paginator.get_previous_link(),
-                **compare(facts, figures, origins),
+                **compare(facts, found, figures, origins),
             }
         )
 
-    def stream_figures_csv(self, visible, facts) -> StreamingHttpResponse:
+    def stream_figures_csv(self, visible, facts, found) -> StreamingHttpResponse:
         """Every figure as a CSV row, read CSV_CHUNK figures (and their origins) at a time."""
-        diverging = intervals.find_divergences(facts, limit=0).marked_figure_ids
+        diverging = found.marked_figure_ids
         ids = [f.id for f in facts]
 
         def chunks():
@@ -392,11 +398,15 @@ def _estimate(est: intervals.Estimate) -> dict:
     }
 
 
-def compare(facts: list[intervals.FigureFact], figures: list[Figure], origins: dict) -> dict:
+def compare(
+    facts: list[intervals.FigureFact],
+    found: intervals.DivergenceReport,
+    figures: list[Figure],
+    origins: dict,
+) -> dict:
     """Every group of figures (by measure and population) with its envelope, figure count and
-    divergences, all over `facts` (every figure), and `figures` (one page of them, with their
-    attribution, speaker, via and document loaded) listed in their groups."""
-    found = intervals.find_divergences(facts, limit=intervals.DIVERGENCES_LISTED)
+    divergences (`found`), all over `facts` (every figure), and `figures` (one page of them, with
+    their attribution, speaker, via and document loaded) listed in their groups."""
     diverging = found.marked_figure_ids
     counts: dict[tuple, int] = defaultdict(int)
     for (_event, measure, population), n in found.counts.items():

@@ -78,7 +78,9 @@ def event(user, key) -> ReadVersion | None:
     # With the records their evidence names (the provenance graph of the event shows them).
     event_claims = stamp(Claim.objects.visible_to(user).filter(event_id=row["pk"]), sums=SHOWN_SUMS)
     figures = _event_figures(user, row["pk"])
-    return ReadVersion((row["version"], event_claims, figures), row["version"])
+    return ReadVersion(
+        (row["version"], event_claims, figures), row["version"], named={"figures": figures}
+    )
 
 
 def event_figures(user, key) -> ReadVersion | None:
@@ -88,7 +90,8 @@ def event_figures(user, key) -> ReadVersion | None:
     row = _row(_by_key(Event.objects.visible_to(user), key), "version")
     if row is None:
         return None
-    return ReadVersion((row["version"], _event_figures(user, row["pk"])), row["version"])
+    figures = _event_figures(user, row["pk"])
+    return ReadVersion((row["version"], figures), row["version"], named={"figures": figures})
 
 
 def _event_figures(user, event_id: int) -> tuple:

@@ -171,7 +171,12 @@ class Claim(Curated):
             # Claims of an event (event pages, ?event=).
             models.Index(fields=["event", "publication"], name="claim_event_pub"),
             # Unfiltered public lists and API pages, newest first (no sort of every published row).
-            models.Index(fields=["publication", "-updated_at"], name="claim_pub_updated"),
+            # With the id: the public claims' ids by an index-only scan, which a filter on their
+            # evidence (a date range, a speaker) joins and counts: 60-90 -> 25 ms for a year's
+            # 30,000 claims at scale 1 (the heap of claims was read for them before).
+            models.Index(
+                fields=["publication", "-updated_at"], include=["id"], name="claim_pub_updated"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from api import conditional
 from api.conditional import conditional_page
 from claims import appearance, comparison, dataset, evidence, relations, versions
 from claims.evidence import attribution_origins
@@ -242,8 +243,14 @@ def event_detail(request, slug):
         ]
     )
     more_claims = len(claims) > EVENT_CLAIMS_SHOWN
+    figures = conditional.part(request, "figures")
     compared = comparison.compare_event(
-        event, event_claims.values("pk"), page=request.GET.get("figures"), user=request.user
+        event,
+        event_claims.values("pk"),
+        page=request.GET.get("figures"),
+        user=request.user,
+        # The event page's figures: those of the event's own claims (see event_figures).
+        version=None if figures is None else ("event page", sees_drafts(request.user), figures),
     )
     return render(
         request,

@@ -6,6 +6,7 @@ import json
 
 import jsonschema
 import pytest
+from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
 
 from claims import services
@@ -411,6 +412,7 @@ def test_event_figures_query_count_is_flat_in_page_size(anon, django_assert_max_
         )
     counts = []
     for size in (1, 30):
+        caches["default"].clear()  # the comparison over every figure is computed each time
         with CaptureQueriesContext(connection) as queries:
             body = anon.get(URL + f"events/{event.pk}/figures/?page_size={size}").json()
         assert sum(len(g["figures"]) for g in body["groups"]) == size
@@ -1026,3 +1028,41 @@ def test_signed_in_users_are_throttled_at_the_user_rate_and_anonymous_at_the_ano
     assert SignedInRateThrottle().get_cache_key(request, None) is None
     request.user = factories.UserFactory()
     assert SignedInRateThrottle().get_cache_key(request, None) == f"throttle_user_{request.user.pk}"
+
+
+def test_event_figures_compare_every_figure_once_per_version(anon, monkeypatch):
+    """The comparison over every figure (claims.comparison.facts_and_divergences) is kept under
+    the version of the event's figures: the next page reuses it, a changed figure does not."""
+    from claims import comparison
+
+    computed = []
+    compute = comparison._facts_and_divergences
+
+    def spy(figures):
+        computed.append(1)
+        return compute(figures)
+
+    monkeypatch.setattr(comparison, "_facts_and_divergences", spy)
+    event = factories.EventFactory()
+    claim = factories.ClaimFactory(event=event)
+    figures = [
+        factories.FigureFactory(
+            attribution__claim=claim, event=event, qualifier="exact", value=value
+        )
+        for value in (10, 20, 30)
+    ]
+    caches["default"].clear()
+    url = URL + f"events/{event.pk}/figures/?page_size=1"
+    assert anon.get(url).json()["count"] == 3
+    assert anon.get(url + "&page=2").json()["count"] == 3
+    assert len(computed) == 1
+    figure = Figure.objects.get(pk=figures[0].pk)
+    figure.value = 11
+    services.save_figure(figure=figure)
+    pending = list(Figure.objects.exclude(review="approved"))
+    if pending:
+        reviewer = factories.UserFactory(is_staff=True, is_superuser=True)
+        services.approve_evidence(items=pending, by=reviewer)
+    body = anon.get(url).json()
+    assert len(computed) == 2
+    assert [f["value"] for g in body["groups"] for f in g["figures"]] == [11]
