@@ -43,7 +43,7 @@ from api.viewsets import (
     PagePagination,
 )
 from claims import feed, intervals, provenance, services, versions
-from claims.comparison import FIGURES_PER_PAGE, facts_and_divergences
+from claims.comparison import FIGURES_PER_PAGE, facts_and_divergences, once_per_version
 from claims.comparison import ORDER as FIGURE_ORDER
 from claims.evidence import attribution_origins, previews, speaker_label
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
@@ -296,18 +296,18 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
     def figures(self, request, pk=None):
         event = self.get_object()
         visible = Figure.objects.visible_to(request.user).filter(event=event)
-        # Divergences and envelopes are over every figure: from one narrow query, no model rows,
-        # computed once per version of the event's figures.
+        # Groups, envelopes and divergences are over every figure: from one narrow query, no
+        # model rows, computed once per version of the event's figures.
         stamp = conditional.part(request, "figures")
-        facts, found = facts_and_divergences(
-            visible.order_by(*FIGURE_ORDER),
+        summary = once_per_version(
             None if stamp is None else ("event figures", sees_drafts(request.user), stamp),
+            lambda: summarise(*facts_and_divergences(visible.order_by(*FIGURE_ORDER))),
         )
         if self.wants_csv():
-            return self.stream_figures_csv(visible, facts, found)
+            return self.stream_figures_csv(visible, summary)
         paginator = self.paginator
-        page = paginator.paginate_queryset(facts, request, view=self)
-        figures = _figure_rows_for(visible, [f.id for f in page])
+        page = paginator.paginate_queryset(summary["ids"], request, view=self)
+        figures = _figure_rows_for(visible, list(page))
         origins = attribution_origins({f.attribution_id: f.attribution for f in figures}.values())
         return Response(
             {
@@ -315,14 +315,13 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
                 "count": paginator.page.paginator.count,
                 "next": paginator.get_next_link(),
                 "previous": paginator.get_previous_link(),
-                **compare(facts, found, figures, origins),
+                "groups": placed(summary, figures, origins),
             }
         )
 
-    def stream_figures_csv(self, visible, facts, found) -> StreamingHttpResponse:
+    def stream_figures_csv(self, visible, summary: dict) -> StreamingHttpResponse:
         """Every figure as a CSV row, read CSV_CHUNK figures (and their origins) at a time."""
-        diverging = found.marked_figure_ids
-        ids = [f.id for f in facts]
+        diverging, ids = summary["diverging"], summary["ids"]
 
         def chunks():
             for start in range(0, len(ids), CSV_CHUNK):
@@ -398,16 +397,11 @@ def _estimate(est: intervals.Estimate) -> dict:
     }
 
 
-def compare(
-    facts: list[intervals.FigureFact],
-    found: intervals.DivergenceReport,
-    figures: list[Figure],
-    origins: dict,
-) -> dict:
-    """Every group of figures (by measure and population) with its envelope, figure count and
-    divergences (`found`), all over `facts` (every figure), and `figures` (one page of them, with
-    their attribution, speaker, via and document loaded) listed in their groups."""
-    diverging = found.marked_figure_ids
+def summarise(facts: list[intervals.FigureFact], found: intervals.DivergenceReport) -> dict:
+    """What the event figures API shows over every figure (`facts`, in FIGURE_ORDER): each group
+    (by measure and population) with its envelope, figure count and divergences (`found`), with
+    no figures yet; the ids of every figure in order (the pages); the ids that diverge. Plain
+    data, kept per version of the figures (claims.comparison.once_per_version)."""
     counts: dict[tuple, int] = defaultdict(int)
     for (_event, measure, population), n in found.counts.items():
         counts[(measure, population)] += n
@@ -434,9 +428,31 @@ def compare(
         entry["figure_count"] += 1
         if not fact.superseded:
             entry["_bounds"].append((fact.interval.low, fact.interval.high))
+    for d in found.pairs:
+        group(d.measure, d.population)["divergences"].append(
+            {"a": _estimate(d.a), "b": _estimate(d.b)}
+        )
+    for entry in groups.values():
+        bounds = entry.pop("_bounds")
+        if bounds:
+            entry["low"] = intervals.as_number(min(low for low, _ in bounds))
+            entry["high"] = intervals.as_number(max(high for _, high in bounds), upper=True)
+    return {
+        "groups": list(groups.values()),
+        "ids": [f.id for f in facts],
+        "diverging": set(found.marked_figure_ids),
+    }
+
+
+def placed(summary: dict, figures: list[Figure], origins: dict) -> list[dict]:
+    """The groups of `summary` with `figures` (one page of them, with their attribution,
+    speaker, via and document loaded) listed in their groups."""
+    groups = [{**entry, "figures": []} for entry in summary["groups"]]
+    by_key = {(g["measure"], intervals.normalise_population(g["population"])): g for g in groups}
+    diverging = summary["diverging"]
     for f in figures:
         a = f.attribution
-        group(f.measure, f.population)["figures"].append(
+        by_key[(f.measure, intervals.normalise_population(f.population))]["figures"].append(
             {
                 "id": f.pk,
                 "claim": a.claim_id,
@@ -458,16 +474,7 @@ def compare(
                 "document": document_ref(a.document),
             }
         )
-    for d in found.pairs:
-        group(d.measure, d.population)["divergences"].append(
-            {"a": _estimate(d.a), "b": _estimate(d.b)}
-        )
-    for entry in groups.values():
-        bounds = entry.pop("_bounds")
-        if bounds:
-            entry["low"] = intervals.as_number(min(low for low, _ in bounds))
-            entry["high"] = intervals.as_number(max(high for _, high in bounds), upper=True)
-    return {"groups": list(groups.values())}
+    return groups
 
 
 def stance_entry(a: Attribution, origins: dict) -> dict:

@@ -6,6 +6,7 @@ by claims.evidence, which also names the speakers), so pages cost the same howev
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -180,29 +181,31 @@ def _timeline(rows: list[FigureRow]) -> list[TimelineDay]:
     return list(days.values())
 
 
+def once_per_version[T](version, compute: Callable[[], T]) -> T:
+    """`compute()`, kept in the cache under `version` when there is one: what identifies exactly
+    the rows it reads and what they show (e.g. the stamp claims.versions gives an event's
+    figures: any write to one of them, to its attribution or claim, moves it), with whatever else
+    selects them (the reader's visibility, the shape of the query). So work over every figure of
+    a hot event (55 ms of a 90 ms response at scale 1, the same for every page) runs once per
+    change of those figures, not once per request, and nothing stale is reused."""
+    if version is None:
+        return compute()
+    key = "once-per-version:" + hashlib.blake2b(repr(version).encode(), digest_size=16).hexdigest()
+    cache = caches["default"]
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, getattr(settings, "CONDITIONAL_CACHE_TIMEOUT", 300))
+    return found
+
+
 def facts_and_divergences(
     figures: QuerySet, version=None
 ) -> tuple[list[intervals.FigureFact], intervals.DivergenceReport]:
     """Every figure of `figures` as a FigureFact, in the queryset's order, and the divergences
-    among them (the pairs listed up to DIVERGENCES_LISTED per group).
-
-    The work of an event comparison over every figure (a hot event's 2,600: 55 ms at scale 1, of
-    a 90 ms response), the same for every page of it. With `version`, what identifies exactly
-    these figures and what they show (the stamp claims.versions gives the event's figures: any
-    write to one of them, to its attribution or claim, moves it), the result is kept in the cache
-    under it, so it is computed once per change, not once per request. The caller names in
-    `version` whatever else selects the figures (the reader's visibility, the query's shape).
-    """
-    if version is None:
-        return _facts_and_divergences(figures)
-    material = repr(version).encode()
-    key = "figure-facts:" + hashlib.blake2b(material, digest_size=16).hexdigest()
-    cache = caches["default"]
-    found = cache.get(key)
-    if found is None:
-        found = _facts_and_divergences(figures)
-        cache.set(key, found, getattr(settings, "CONDITIONAL_CACHE_TIMEOUT", 300))
-    return found
+    among them (the pairs listed up to DIVERGENCES_LISTED per group); once per `version` (see
+    once_per_version)."""
+    return once_per_version(version, lambda: _facts_and_divergences(figures))
 
 
 def _facts_and_divergences(figures: QuerySet):

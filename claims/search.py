@@ -23,7 +23,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import connection
-from django.db.models import Exists, Expression, OuterRef, Q, QuerySet
+from django.db.models import Expression, Q, QuerySet
 from rapidfuzz import fuzz, utils
 
 from claims import evidence
@@ -34,7 +34,11 @@ from sources.models import Actor, ActorAlias, Document
 LIMIT = 20
 CONFIG = "english"
 MAX_QUERY = 200
+# Each kind of result (claims, quotes, documents) reads at most this many matches and ranks
+# them; past it, a page says "2,000+" (search._found).
 RANKED_CANDIDATES = 2000
+# Rows read for those matches (several quotes of one claim are one claim).
+CANDIDATE_ROWS = 3 * RANKED_CANDIDATES
 # rapidfuzz score (0-100) from which a name is taken for a misspelling of the query (SQLite); on
 # PostgreSQL pg_trgm's similarity threshold (0.3) plays this part.
 FUZZY_CUTOFF = 70
@@ -57,12 +61,23 @@ class Results:
     documents: list = field(default_factory=list)
     actors: list = field(default_factory=list)
     by_similarity: bool = False  # actors found by a similar spelling only
-    # How many match in all (each list shows at most LIMIT of them).
+    # How many match (each list shows at most LIMIT of them): all of them, except for the kinds
+    # in `more`, which have more than that (search reads at most RANKED_CANDIDATES of each).
     counts: dict = field(default_factory=dict)
+    more: set = field(default_factory=set)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def shown_counts(self) -> dict[str, str]:
+        """Each count as a page says it: "12", or "2,000+" when there are more."""
+        return {kind: f"{n:,}{'+' if kind in self.more else ''}" for kind, n in self.counts.items()}
+
+    @property
+    def shown_total(self) -> str:
+        return f"{self.total:,}{'+' if self.more else ''}"
 
 
 @dataclass(frozen=True)
@@ -90,7 +105,7 @@ def _fuzzy_score(query: str, name: str) -> float:
 
 def matching_actors(query: str) -> ActorMatch:
     """The actors whose name or an alias matches the query; when none does, those whose name or
-    an alias is spelled similarly. One query on either database.
+    an alias is spelled similarly. One query (on PostgreSQL a second for a similar spelling).
 
     PostgreSQL: the name or alias equals the query (Actor.objects.named) or matches it in full
     text; else pg_trgm similarity (the % operator, served by the trigram indexes). SQLite: every
@@ -102,30 +117,40 @@ def matching_actors(query: str) -> ActorMatch:
         return ActorMatch()
     if connection.vendor == "postgresql":
         sq = SearchQuery(query, search_type="websearch", config=CONFIG)
-        alias_match = ActorAlias.objects.annotate(
-            search=SearchVector("name", config=CONFIG)
-        ).filter(actor=OuterRef("pk"), search=sq)
+        # Unions of sub-queries each served by its own index (actor_search, actor_alias_search,
+        # actor_name_lower, actor_alias_unique_ci, the trigram indexes): OR-ed in one query they
+        # made PostgreSQL compute every actor's vector and similarity (15-20 ms at scale 1).
         by_words = (
             Actor.objects.annotate(search=SearchVector("name", config=CONFIG))
-            .filter(Q(search=sq) | Exists(alias_match) | Q(pk__in=Actor.objects.named(query)))
+            .filter(search=sq)
+            .order_by()
             .values("pk")
-        )
-        similar_alias = ActorAlias.objects.filter(actor=OuterRef("pk"), name__trigram_similar=query)
-        similar = Actor.objects.filter(Q(name__trigram_similar=query) | Exists(similar_alias))
-        rows = (
-            Actor.objects.filter(
-                Q(pk__in=by_words) | (Q(pk__in=similar.values("pk")) & ~Exists(by_words))
+            .union(
+                ActorAlias.objects.annotate(search=SearchVector("name", config=CONFIG))
+                .filter(search=sq)
+                .order_by()
+                .values("actor_id"),
+                Actor.objects.named(query).order_by().values("pk"),
+                all=True,
             )
-            .annotate(exact=Exists(by_words.filter(pk=OuterRef("pk"))))
-            .values_list("pk", "name", "aliases__name", "exact")
+            .order_by()  # a union keeps the model's ordering, over columns it does not select
         )
-        names: dict[int, list[str]] = {}
-        exact = False
-        for pk, name, alias, is_exact in rows:
-            names.setdefault(pk, [name])
-            if alias:
-                names[pk].append(alias)
-            exact = exact or is_exact
+        names = _names_of(by_words)
+        exact = bool(names)
+        if not names:
+            similar = (
+                Actor.objects.filter(name__trigram_similar=query)
+                .order_by()
+                .values("pk")
+                .union(
+                    ActorAlias.objects.filter(name__trigram_similar=query)
+                    .order_by()
+                    .values("actor_id"),
+                    all=True,
+                )
+                .order_by()
+            )
+            names = _names_of(similar)
         return ActorMatch(names, by_similarity=bool(names) and not exact)
     every: dict[int, list[str]] = {}
     for pk, name, alias in Actor.objects.values_list("pk", "name", "aliases__name"):
@@ -146,6 +171,18 @@ def matching_actors(query: str) -> ActorMatch:
         if max(_fuzzy_score(query, n) for n in names) >= FUZZY_CUTOFF
     }
     return ActorMatch(similar, by_similarity=bool(similar))
+
+
+def _names_of(ids: QuerySet) -> dict[int, list[str]]:
+    """{actor id: [name, *aliases]} of the actors whose ids `ids` (a sub-query) gives."""
+    names: dict[int, list[str]] = {}
+    for pk, name, alias in Actor.objects.filter(pk__in=ids).values_list(
+        "pk", "name", "aliases__name"
+    ):
+        names.setdefault(pk, [name])
+        if alias:
+            names[pk].append(alias)
+    return names
 
 
 def _names_condition(field_name: str, actors: ActorMatch) -> Q:
@@ -183,41 +220,43 @@ class StoredVector(Expression):
         return f"{compiler.quote_name(self.alias)}.search_vector", []
 
 
-def _ranked(model, query: str, also: Q | None = None) -> QuerySet:
-    """Rows matching the query (or the condition `also`), best first, ranked among the first
-    RANKED_CANDIDATES matches.
+def _found(queryset: QuerySet, field: str = "pk") -> tuple[list[int], bool]:
+    """The distinct values of `field` (ids) of the rows of `queryset` (unordered), at most
+    RANKED_CANDIDATES of them, and whether more match.
 
-    A query matching tens of thousands of rows ("killed") would otherwise compute the rank of
-    every one of them to show twenty; beyond a few thousand matches the rank order means little.
-    """
-    sq = SearchQuery(query, search_type="websearch", config=CONFIG)
-    matching = model.objects.alias(v=StoredVector()).filter(Q(v=sq) | (also or Q(pk__in=[])))
-    matching = matching.order_by()
-    pool = matching.values("pk")[:RANKED_CANDIDATES]
-    return (
-        model.objects.filter(pk__in=pool)
-        .annotate(rank=SearchRank(StoredVector(), sq))
-        .order_by("-rank", "pk")
-    )
+    Bounded work: a phrase found in 40,000 quotes reads at most CANDIDATE_ROWS of them (the
+    rows past them cost a heap read each: 150 ms for that phrase at scale 1), and a page says
+    "2,000+" rather than reading them all to count. The first found are kept (the order of the
+    index), ranked afterwards among themselves."""
+    rows = list(queryset.order_by().values_list(field, flat=True)[: CANDIDATE_ROWS + 1])
+    ids = list(dict.fromkeys(pk for pk in rows if pk is not None))
+    return ids[:RANKED_CANDIDATES], len(rows) > CANDIDATE_ROWS or len(ids) > RANKED_CANDIDATES
 
 
-def _postgres(
-    query: str, matched: QuerySet, claims: QuerySet, actors: ActorMatch, user
-) -> tuple[QuerySet, ...]:
-    sq = SearchQuery(query, search_type="websearch", config=CONFIG)
-    # Ranked among the first RANKED_CANDIDATES matches, as quotes and documents are.
-    found_claims = (
-        Claim.objects.filter(pk__in=matched.order_by().values("pk")[:RANKED_CANDIDATES])
-        .annotate(rank=SearchRank(StoredVector(), sq))
-        .order_by("-rank", "pk")
-    )
-    quotes = (
-        _ranked(Attribution, query, Q(speaker__in=actors.ids))
-        .filter(claim__in=claims)
-        .filter(pk__in=Attribution.objects.reviewed_for(user).values("pk"))
-    )
-    documents = _ranked(Document, query)
-    return found_claims, quotes, documents
+def _by_text(query: str, words: list[str], claims: QuerySet) -> QuerySet:
+    """The claims among `claims` whose own text matches the query."""
+    if connection.vendor == "postgresql":
+        sq = SearchQuery(query, search_type="websearch", config=CONFIG)
+        return claims.alias(v=StoredVector()).filter(v=sq)
+    return claims.filter(_every(words, "text"))
+
+
+def _claim_branches(query: str, words: list[str], actors: ActorMatch, user) -> list:
+    """The claims matching `query` (see matching_claims) as independent id sub-queries, each
+    served by its own index."""
+    quotes = Attribution.objects.reviewed_for(user)
+    if connection.vendor == "postgresql":
+        sq = SearchQuery(query, search_type="websearch", config=CONFIG)
+        by_quote = quotes.alias(v=StoredVector()).filter(v=sq)
+    else:
+        by_quote = quotes.filter(_every(words, "quote"))
+    branches = [_by_text(query, words, Claim.objects.all()).values("pk")]
+    branches.append(by_quote.values("claim_id"))
+    if actors.names:
+        spoken = quotes.filter(speaker__in=actors.ids)
+        named = Claim.objects.filter(_names_condition("text", actors))
+        branches += [spoken.values("claim_id"), named.values("pk")]
+    return branches
 
 
 def _every(words: list[str], *fields: str) -> Q:
@@ -255,36 +294,19 @@ def matching_claims(
         return claims.none()
     if actors is None:
         actors = matching_actors(query)
-    if connection.vendor == "postgresql":
-        sq = SearchQuery(query, search_type="websearch", config=CONFIG)
-        by_text = Claim.objects.alias(v=StoredVector()).filter(v=sq)
-        by_quote = Attribution.objects.reviewed_for(user).alias(v=StoredVector()).filter(v=sq)
-    else:
-        by_text = Claim.objects.filter(_every(words, "text"))
-        by_quote = Attribution.objects.reviewed_for(user).filter(_every(words, "quote"))
-    branches = [by_text.values("pk"), by_quote.values("claim_id")]
-    if actors.names:
-        spoken = Attribution.objects.reviewed_for(user).filter(speaker__in=actors.ids)
-        named = Claim.objects.filter(_names_condition("text", actors))
-        branches += [spoken.values("claim_id"), named.values("pk")]
+    branches = _claim_branches(query, words, actors, user)
     # The union of independent sub-queries, each served by its own index (the stored vectors,
     # the speaker index, the trigram index of claims 0016): OR-ed conditions made PostgreSQL
     # scan every claim.
     return claims.filter(pk__in=branches[0].union(*branches[1:], all=True))
 
 
-def _simple(words: list[str], matched: QuerySet, claims: QuerySet, actors: ActorMatch, user):
-    def every(*fields: str) -> Q:
-        return _every(words, *fields)
-
-    found_claims = matched.order_by("-updated_at", "pk")
-    quotes = (
-        Attribution.objects.reviewed_for(user)
-        .filter(Q(claim__in=claims) & (every("quote") | Q(speaker__in=actors.ids)))
-        .order_by("pk")
-    )
-    documents = Document.objects.filter(every("title", "text")).order_by("-published", "pk")
-    return found_claims, quotes, documents
+def _ordered(model, ids: list[int], sq, fallback: tuple[str, ...]) -> QuerySet:
+    """The rows `ids` of `model`, best first: by full-text rank (PostgreSQL), else `fallback`."""
+    rows = model.objects.filter(pk__in=ids)
+    if sq is None:
+        return rows.order_by(*fallback)
+    return rows.annotate(rank=SearchRank(StoredVector(), sq)).order_by("-rank", "pk")
 
 
 def _first(ranked: QuerySet, load) -> list:
@@ -303,8 +325,9 @@ def search(query: str, claims: QuerySet, user=None) -> Results:
     """Search the claims the reader may see (`claims`), their quotes, documents and actors.
 
     Quotes are searched only among attributions of those claims that `user` sees (the public:
-    approved ones). Each list holds at most LIMIT
-    results with `snippet` (safe HTML, matches marked) set on each.
+    approved ones). Each kind reads at most RANKED_CANDIDATES matches (CANDIDATE_ROWS rows) and
+    ranks them; `counts` says how many it found and `more` which kinds have more than that. Each
+    list holds at most LIMIT results with `snippet` (safe HTML, matches marked) set on each.
     """
     query = normalised(query)
     results = Results(query=query)
@@ -313,30 +336,59 @@ def search(query: str, claims: QuerySet, user=None) -> Results:
         return results
     named = matching_actors(query)
     results.by_similarity = named.by_similarity
-    matched = matching_claims(query, claims, named, user=user)
-    if connection.vendor == "postgresql":
-        found_claims, quotes, documents = _postgres(query, matched, claims, named, user)
+    postgres = connection.vendor == "postgresql"
+    sq = SearchQuery(query, search_type="websearch", config=CONFIG) if postgres else None
+    quotes = Attribution.objects.reviewed_for(user).filter(claim__in=claims)
+    documents = Document.objects.all()
+    if postgres:
+        quotes = quotes.alias(v=StoredVector()).filter(Q(v=sq) | Q(speaker__in=named.ids))
+        documents = documents.alias(v=StoredVector()).filter(v=sq)
     else:
-        found_claims, quotes, documents = _simple(words, matched, claims, named, user)
-    actors = Actor.objects.filter(pk__in=named.ids).order_by("name", "pk")
-    results.counts = {
-        "claims": matched.order_by().count(),  # every match, not the ranked pool
-        "quotes": quotes.order_by().count(),
-        "documents": documents.order_by().count(),
-        "actors": len(named.ids),
+        quotes = quotes.filter(_every(words, "quote") | Q(speaker__in=named.ids))
+        documents = documents.filter(_every(words, "title", "text"))
+    # The quotes found are also the claims' matches by quote and by speaker (matching_claims):
+    # one bounded read of them serves both.
+    quote_rows = list(quotes.order_by().values_list("pk", "claim_id")[: CANDIDATE_ROWS + 1])
+    quote_ids = list(dict.fromkeys(pk for pk, _ in quote_rows))
+    quotes_cut = len(quote_rows) > CANDIDATE_ROWS
+    by_text, text_cut = _found(_by_text(query, words, claims))
+    claim_ids = [*by_text, *(claim_id for _, claim_id in quote_rows)]
+    claims_cut = text_cut or quotes_cut
+    if named.names:
+        by_name, name_cut = _found(claims.filter(_names_condition("text", named)))
+        claim_ids += by_name
+        claims_cut = claims_cut or name_cut
+    claim_ids = list(dict.fromkeys(claim_ids))
+    found = {
+        "claims": (claim_ids[:RANKED_CANDIDATES], claims_cut or len(claim_ids) > RANKED_CANDIDATES),
+        "quotes": (quote_ids[:RANKED_CANDIDATES], quotes_cut or len(quote_ids) > RANKED_CANDIDATES),
+        "documents": _found(documents),
     }
+    results.counts = {kind: len(ids) for kind, (ids, _) in found.items()}
+    results.counts["actors"] = len(named.ids)
+    results.more = {kind for kind, (_, more) in found.items() if more}
+    text_matches = set(by_text)
 
     pattern = term_pattern(words)
     # In claims and quotes, the names of the actors found are marked too ("IS-K" for ISKP).
     named_pattern = term_pattern(
         [*words, *(n for names in named.names.values() for n in names if len(n) >= MIN_NAME)]
     )
-    results.claims = _first(found_claims, lambda rows: rows.select_related("event"))
+    # Claims whose text matches, best first; then those found by a quote, a speaker or a name
+    # in their text, in the order found (their text does not match: a rank would say nothing).
+    by_rank = [pk for pk in found["claims"][0] if pk in text_matches]
+    ranked = _first(
+        _ordered(Claim, by_rank, sq, ("-updated_at", "pk")),
+        lambda rows: rows.select_related("event"),
+    )
+    rest = [pk for pk in found["claims"][0] if pk not in text_matches][: LIMIT - len(ranked)]
+    others = Claim.objects.select_related("event").in_bulk(rest)
+    results.claims = [*ranked, *(others[pk] for pk in rest if pk in others)]
     for c in results.claims:
         c.snippet = mark_terms(c.text, named_pattern)
     results.quotes = evidence.label(
         _first(
-            quotes,
+            _ordered(Attribution, found["quotes"][0], sq, ("pk",)),
             lambda rows: rows.select_related("claim", "speaker", "via", "document__outlet").defer(
                 "document__text"
             ),
@@ -344,10 +396,14 @@ def search(query: str, claims: QuerySet, user=None) -> Results:
     )
     for a in results.quotes:
         a.snippet = mark_terms(a.quote, named_pattern, around=160)
-    results.documents = list(documents.select_related("outlet")[:LIMIT])
+    results.documents = _first(
+        _ordered(Document, found["documents"][0], sq, ("-published", "pk")),
+        lambda rows: rows.select_related("outlet"),
+    )
     for d in results.documents:
         d.title_html = mark_terms(d.title, pattern)
         d.snippet = mark_terms(d.text, pattern, around=120)
+    actors = Actor.objects.filter(pk__in=named.ids).order_by("name", "pk")
     results.actors = list(actors.prefetch_related("aliases")[:LIMIT])
     for actor in results.actors:
         actor.name_html = mark_terms(actor.name, pattern)

@@ -20,11 +20,16 @@
 `CONN_MAX_AGE` and the pool are exclusive (Django refuses both), so setting `CONN_MAX_AGE` with
 the pool is a configuration error rather than a silent choice. SQLite entries are left as parsed.
 
-Connections to PostgreSQL itself (`pool`, `none`) start with `jit = off`: the planner's cost of
-the searches' and filters' sub-queries passes the JIT threshold, and compiling their expressions
-took 446 of the 483 ms of a name search at scale 1, for queries that then run in milliseconds.
-A pooler in transaction mode refuses start-up options: set it on the server for the role the
-site connects as (`ALTER ROLE <role> SET jit = off`, docs/scaling.md).
+Connections to PostgreSQL itself (`pool`, `none`) start with `jit = off` and
+`max_parallel_workers_per_gather = 0` (SESSION_SETTINGS). JIT: the planner's cost of the
+searches' and filters' sub-queries passes the JIT threshold, and compiling their expressions took
+446 of the 483 ms of a name search at scale 1, for queries that then run in milliseconds.
+Parallel workers: a request's query is short, and starting workers for it costs more than they
+save (the speaker filter 108 -> 34 ms, the event figures 60 -> 33 ms at scale 1), and under load
+every request's workers compete for the same cores. A pooler in transaction mode refuses
+start-up options: set them on the server for the role the site connects as (`ALTER ROLE <role>
+SET jit = off` and `... SET max_parallel_workers_per_gather = 0`, docs/scaling.md). Jobs that
+scan a whole table (an export, the feed rebuild) may set it back in their own session.
 """
 
 import os
@@ -39,8 +44,9 @@ POOLERS = (POOL, TRANSACTION, NONE)
 PERSISTENT_SECONDS = 600
 # Defaults sized for the README's production line: gunicorn --workers 2 --threads 4.
 POOL_MIN, POOL_MAX, POOL_TIMEOUT = 2, 4, 10.0
-# libpq start-up options of every connection to PostgreSQL itself (see above).
-NO_JIT = "-c jit=off"
+# Settings of every session on PostgreSQL itself, as libpq start-up options (see above).
+SESSION_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+START_UP_OPTIONS = " ".join(f"-c {name}={value}" for name, value in SESSION_SETTINGS.items())
 
 
 def _int(environ: Mapping[str, str], name: str, default: int, least: int) -> int:
@@ -85,7 +91,7 @@ def configure(entry: dict, environ: Mapping[str, str] = os.environ) -> dict:
     options = entry.setdefault("OPTIONS", {})
     entry["CONN_HEALTH_CHECKS"] = True
     if mode != TRANSACTION:
-        options["options"] = " ".join(filter(None, (options.get("options"), NO_JIT)))
+        options["options"] = " ".join(filter(None, (options.get("options"), START_UP_OPTIONS)))
     if mode != POOL:
         options.pop("pool", None)  # a ?pool=true in the URL loses to the explicit choice
         entry["CONN_MAX_AGE"] = _int(environ, "CONN_MAX_AGE", PERSISTENT_SECONDS, least=0)

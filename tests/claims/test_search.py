@@ -90,3 +90,36 @@ def test_api_q_uses_the_alias_and_misspelling_rule(seeded):
 def test_postgres_trigram_forgives_a_misspelled_alias_and_name(seeded):
     assert Actor.objects.get(slug="amrullah-saleh").pk in matching_actors("Amrulah Saleh").ids
     assert Actor.objects.get(name="Haqqani network").pk in matching_actors("Hakkani").ids
+
+
+def test_each_kind_reads_a_bounded_number_of_matches_and_says_when_there_are_more(
+    monkeypatch, client
+):
+    """A phrase found in 40,000 quotes reads at most RANKED_CANDIDATES matches of each kind
+    (claims, quotes, documents); the counts are exact below it and say "N+" above it."""
+    from claims import search as module
+    from tests import factories
+
+    monkeypatch.setattr(module, "RANKED_CANDIDATES", 3)
+    monkeypatch.setattr(module, "CANDIDATE_ROWS", 9)
+    for i in range(5):
+        factories.AttributionFactory(
+            claim__text=f"Convoy {i} was ambushed near the pass",
+            document__text=f"Officials said the convoy was ambushed at dawn ({i}).",
+            quote="the convoy was ambushed",
+        )
+    factories.AttributionFactory(
+        claim__text="A quiet day at the border",
+        document__text="Witnesses said nothing moved all day.",
+        quote="nothing moved",
+    )
+    results = search("ambushed", Claim.objects.all())
+    assert results.counts["claims"] == 3
+    assert results.more >= {"claims", "quotes"}
+    assert results.shown_counts["claims"] == "3+"
+    assert len(results.claims) == 3
+    few = search("quiet", Claim.objects.all())
+    assert few.counts["claims"] == 1 and "claims" not in few.more
+    assert few.shown_counts["claims"] == "1"
+    page = client.get("/search/?q=ambushed").content.decode()
+    assert "Claims (3+)" in page
