@@ -301,7 +301,7 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
         stamp = conditional.part(request, "figures")
         summary = once_per_version(
             None if stamp is None else ("event figures", sees_drafts(request.user), stamp),
-            lambda: summarise(*facts_and_divergences(visible.order_by(*FIGURE_ORDER))),
+            lambda: summarise(*facts_and_divergences(visible.order_by(*FIGURE_ORDER))[:2]),
         )
         if self.wants_csv():
             return self.stream_figures_csv(visible, summary)

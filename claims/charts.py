@@ -11,6 +11,9 @@ and no inline style: tick labels sit at fixed fifths of the axis, placed by CSS 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+
+from django.utils.html import format_html_join
 
 from claims.intervals import INF, Interval, whole
 
@@ -90,6 +93,16 @@ class Chart:
     width: int = PLOT_WIDTH
     strip_height: int = STRIP_HEIGHT
     bar_height: int = BAR_HEIGHT
+
+    @cached_property
+    def grid(self) -> str:
+        """The grid lines every bar's strip repeats, as SVG markup built once per chart (not once
+        per bar by the template: 1,200 localized numbers for a page of 100 figures)."""
+        return format_html_join(
+            "",
+            '<line class="grid" x1="{}" x2="{}" y1="0" y2="{}"/>',
+            ((tick.x, tick.x, self.strip_height) for tick in self.ticks),
+        )
 
 
 def nice_max(value: float) -> float:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import caches
@@ -199,18 +200,28 @@ def once_per_version[T](version, compute: Callable[[], T]) -> T:
     return found
 
 
-def facts_and_divergences(
-    figures: QuerySet, version=None
-) -> tuple[list[intervals.FigureFact], intervals.DivergenceReport]:
-    """Every figure of `figures` as a FigureFact, in the queryset's order, and the divergences
-    among them (the pairs listed up to DIVERGENCES_LISTED per group); once per `version` (see
-    once_per_version)."""
+class Facts(NamedTuple):
+    """What a comparison computes over every figure of a set: each figure as a FigureFact (in the
+    queryset's order), the divergences among them (the pairs listed up to DIVERGENCES_LISTED per
+    group), and the totals rolled up from parts ("13 soldiers" + "2 civilians")."""
+
+    facts: list[intervals.FigureFact]
+    found: intervals.DivergenceReport
+    totals: list[intervals.Estimate]
+
+
+def facts_and_divergences(figures: QuerySet, version=None) -> Facts:
+    """The Facts of `figures`, once per `version` (see once_per_version)."""
     return once_per_version(version, lambda: _facts_and_divergences(figures))
 
 
-def _facts_and_divergences(figures: QuerySet):
+def _facts_and_divergences(figures: QuerySet) -> Facts:
     facts = figure_facts(figures)
-    return facts, intervals.find_divergences(facts, limit=intervals.DIVERGENCES_LISTED)
+    return Facts(
+        facts,
+        intervals.find_divergences(facts, limit=intervals.DIVERGENCES_LISTED),
+        [est for est in intervals.estimates(facts) if est.rolled_up],
+    )
 
 
 def compare_event(
@@ -229,7 +240,7 @@ def compare_figures(
     queryset: QuerySet, page: int | str | None = 1, *, version=None
 ) -> EventComparison:
     """compare_event for any set of figures (an event's, one claim's)."""
-    all_facts, report = facts_and_divergences(queryset, version)
+    all_facts, report, totals = facts_and_divergences(queryset, version)
     figures_page = Paginator(all_facts, FIGURES_PER_PAGE).get_page(page)
     found = report.pairs
     # A figure is marked only when its own interval diverges; the parts of a rolled-up total
@@ -317,9 +328,9 @@ def compare_figures(
                 diverges_from=row.diverges_from,
             )
         )
-    for est in intervals.estimates(all_facts):
+    for est in totals:
         # A total rolled up from parts is charted on the page that shows all of its parts.
-        if not est.rolled_up or not shown.issuperset(est.figure_ids):
+        if not shown.issuperset(est.figure_ids):
             continue
         a = attributions[est.attribution_id]
         speaker = speaker_label(a, origins[a.pk][1])
