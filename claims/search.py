@@ -227,10 +227,12 @@ def _found(queryset: QuerySet, field: str = "pk") -> tuple[list[int], bool]:
     Bounded work: a phrase found in 40,000 quotes reads at most CANDIDATE_ROWS of them (the
     rows past them cost a heap read each: 150 ms for that phrase at scale 1), and a page says
     "2,000+" rather than reading them all to count. The first found are kept (the order of the
-    index), ranked afterwards among themselves."""
-    rows = list(queryset.order_by().values_list(field, flat=True)[: CANDIDATE_ROWS + 1])
+    index), ranked afterwards among themselves. Rows are their own ids (`field` "pk"): no more
+    rows are read than ids are kept."""
+    bound = RANKED_CANDIDATES if field == "pk" else CANDIDATE_ROWS
+    rows = list(queryset.order_by().values_list(field, flat=True)[: bound + 1])
     ids = list(dict.fromkeys(pk for pk in rows if pk is not None))
-    return ids[:RANKED_CANDIDATES], len(rows) > CANDIDATE_ROWS or len(ids) > RANKED_CANDIDATES
+    return ids[:RANKED_CANDIDATES], len(rows) > bound or len(ids) > RANKED_CANDIDATES
 
 
 def _by_text(query: str, words: list[str], claims: QuerySet) -> QuerySet:
