@@ -192,7 +192,7 @@ def once_per_version[T](version, compute: Callable[[], T]) -> T:
     if version is None:
         return compute()
     key = "once-per-version:" + hashlib.blake2b(repr(version).encode(), digest_size=16).hexdigest()
-    cache = caches["default"]
+    cache = caches[getattr(settings, "DERIVED_CACHE", "default")]
     found = cache.get(key)
     if found is None:
         found = compute()

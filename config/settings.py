@@ -176,6 +176,19 @@ CACHES["conditional"] = {
 }
 CONDITIONAL_CACHE = "conditional"
 CONDITIONAL_CACHE_TIMEOUT = env_int("CONDITIONAL_CACHE_TIMEOUT", 300)
+# Work kept under the version of what it reads (claims.comparison.once_per_version: the
+# comparison over an event's figures), shared by every page and format that shows it. Its own
+# cache too: it neither crowds out the throttles' counters nor goes when response bodies do.
+CACHES["derived"] = {
+    **env_cache("CACHE_URL"),
+    "KEY_PREFIX": "derived",
+    **(
+        {"LOCATION": "derived", "OPTIONS": {"MAX_ENTRIES": 1000}}
+        if CACHES["default"]["BACKEND"].endswith("LocMemCache")
+        else {}
+    ),
+}
+DERIVED_CACHE = "derived"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
