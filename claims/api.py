@@ -43,7 +43,12 @@ from api.viewsets import (
     PagePagination,
 )
 from claims import feed, intervals, provenance, services, versions
-from claims.comparison import FIGURES_PER_PAGE, facts_and_divergences, once_per_version
+from claims.comparison import (
+    FIGURES_PER_PAGE,
+    Facts,
+    facts_and_divergences,
+    once_per_version,
+)
 from claims.comparison import ORDER as FIGURE_ORDER
 from claims.evidence import attribution_origins, previews, speaker_label
 from claims.filters import AttributionFilter, ClaimFilter, EventFilter, FigureFilter
@@ -301,7 +306,7 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
         stamp = conditional.part(request, "figures")
         summary = once_per_version(
             None if stamp is None else ("event figures", sees_drafts(request.user), stamp),
-            lambda: summarise(*facts_and_divergences(visible.order_by(*FIGURE_ORDER))[:2]),
+            lambda: summarise(facts_and_divergences(visible.order_by(*FIGURE_ORDER))),
         )
         if self.wants_csv():
             return self.stream_figures_csv(visible, summary)
@@ -397,11 +402,13 @@ def _estimate(est: intervals.Estimate) -> dict:
     }
 
 
-def summarise(facts: list[intervals.FigureFact], found: intervals.DivergenceReport) -> dict:
-    """What the event figures API shows over every figure (`facts`, in FIGURE_ORDER): each group
-    (by measure and population) with its envelope, figure count and divergences (`found`), with
-    no figures yet; the ids of every figure in order (the pages); the ids that diverge. Plain
-    data, kept per version of the figures (claims.comparison.once_per_version)."""
+def summarise(computed: Facts) -> dict:
+    """What the event figures API shows over every figure (`computed.facts`, in FIGURE_ORDER):
+    each group (by measure and population) with its envelope, figure count and divergences
+    (`computed.found`), with no figures yet; the ids of every figure in order (the pages); the
+    ids that diverge. Plain data, kept per version of the figures
+    (claims.comparison.once_per_version)."""
+    facts, found = computed.facts, computed.found
     counts: dict[tuple, int] = defaultdict(int)
     for (_event, measure, population), n in found.counts.items():
         counts[(measure, population)] += n

@@ -243,17 +243,21 @@ def _by_text(query: str, words: list[str], claims: QuerySet) -> QuerySet:
     return claims.filter(_every(words, "text"))
 
 
+def _by_quote(query: str, words: list[str], quotes: QuerySet, also: Q | None = None) -> QuerySet:
+    """The attributions among `quotes` whose quote matches the query (or that meet `also`)."""
+    also = also or Q(pk__in=[])
+    if connection.vendor == "postgresql":
+        sq = SearchQuery(query, search_type="websearch", config=CONFIG)
+        return quotes.alias(v=StoredVector()).filter(Q(v=sq) | also)
+    return quotes.filter(_every(words, "quote") | also)
+
+
 def _claim_branches(query: str, words: list[str], actors: ActorMatch, user) -> list:
     """The claims matching `query` (see matching_claims) as independent id sub-queries, each
     served by its own index."""
     quotes = Attribution.objects.reviewed_for(user)
-    if connection.vendor == "postgresql":
-        sq = SearchQuery(query, search_type="websearch", config=CONFIG)
-        by_quote = quotes.alias(v=StoredVector()).filter(v=sq)
-    else:
-        by_quote = quotes.filter(_every(words, "quote"))
     branches = [_by_text(query, words, Claim.objects.all()).values("pk")]
-    branches.append(by_quote.values("claim_id"))
+    branches.append(_by_quote(query, words, quotes).values("claim_id"))
     if actors.names:
         spoken = quotes.filter(speaker__in=actors.ids)
         named = Claim.objects.filter(_names_condition("text", actors))
@@ -340,14 +344,16 @@ def search(query: str, claims: QuerySet, user=None) -> Results:
     results.by_similarity = named.by_similarity
     postgres = connection.vendor == "postgresql"
     sq = SearchQuery(query, search_type="websearch", config=CONFIG) if postgres else None
-    quotes = Attribution.objects.reviewed_for(user).filter(claim__in=claims)
-    documents = Document.objects.all()
+    quotes = _by_quote(
+        query,
+        words,
+        Attribution.objects.reviewed_for(user).filter(claim__in=claims),
+        also=Q(speaker__in=named.ids),
+    )
     if postgres:
-        quotes = quotes.alias(v=StoredVector()).filter(Q(v=sq) | Q(speaker__in=named.ids))
-        documents = documents.alias(v=StoredVector()).filter(v=sq)
+        documents = Document.objects.alias(v=StoredVector()).filter(v=sq)
     else:
-        quotes = quotes.filter(_every(words, "quote") | Q(speaker__in=named.ids))
-        documents = documents.filter(_every(words, "title", "text"))
+        documents = Document.objects.filter(_every(words, "title", "text"))
     # The quotes found are also the claims' matches by quote and by speaker (matching_claims):
     # one bounded read of them serves both.
     quote_rows = list(quotes.order_by().values_list("pk", "claim_id")[: CANDIDATE_ROWS + 1])

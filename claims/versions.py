@@ -12,6 +12,7 @@ the pages that list evidence by the record it names (a document's, an actor's, a
 the latest `updated_at` of those records instead.
 """
 
+import functools
 from collections.abc import Iterable, Mapping
 
 from django.db.models import F, Q, QuerySet
@@ -229,6 +230,7 @@ def home(user) -> ReadVersion:
 # --- Raising shown_version -------------------------------------------------------------------------
 
 
+@functools.cache
 def _named_by_evidence() -> dict[type, list[str]]:
     """{model: [attribution paths to it]} of the records an attribution shows by name, read from
     ATTRIBUTION_SOURCES (the same list the stamps of evidence read), so the two cannot drift."""
