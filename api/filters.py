@@ -10,6 +10,19 @@ def is_id(value: str) -> bool:
     return value.isascii() and value.isdigit() and int(value) <= MAX_ID
 
 
+def lookup(key, slug_field: str | None = "slug") -> dict | None:
+    """What a key in an address names: `{"pk": n}` for an id, `{slug_field: key}` for anything
+    else (slugs are never all digits: sources.slugs), None when it can name no row (digits past
+    the largest id, or a slug where the model has none). The pages, the API and the versions of
+    their ETags (claims.versions, sources.versions) read keys by this one rule."""
+    key = str(key)
+    if is_id(key):
+        return {"pk": int(key)}
+    if (key.isascii() and key.isdigit()) or not slug_field:
+        return None
+    return {slug_field: key}
+
+
 class IdFilter(df.NumberFilter):
     """A record id; out-of-range numbers are a 400 naming the parameter, not a database error."""
 

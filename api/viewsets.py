@@ -13,6 +13,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissionsOrAnonReadOnly
@@ -21,7 +22,7 @@ from rest_framework.response import Response
 
 from api.concurrency import ConcurrencyMixin
 from api.conditional import ConditionalViewSetMixin, ReadVersion
-from api.filters import is_id
+from api.filters import lookup
 from api.renderers import CSVRenderer, stream_csv
 
 MAX_PAGE_SIZE = 100
@@ -382,17 +383,13 @@ class CuratedViewSet(ConditionalViewSetMixin, ConcurrencyMixin, viewsets.ModelVi
         return Response(data) if page is None else self.get_paginated_response(data)
 
     def get_object(self):
-        value = str(self.kwargs[self.lookup_field])
-        if not is_id(value):
-            if not self.slug_field:
-                raise Http404
-            self.kwargs = {**self.kwargs, self.slug_field: value}
-            self.lookup_field, lookup = self.slug_field, self.lookup_field
-            try:
-                return super().get_object()
-            finally:
-                self.lookup_field = lookup
-        return super().get_object()
+        """The row the address names by id or slug (api.filters.lookup), as DRF finds it."""
+        found = lookup(self.kwargs[self.lookup_url_kwarg or self.lookup_field], self.slug_field)
+        if found is None:
+            raise Http404
+        obj = get_object_or_404(self.filter_queryset(self.get_queryset()), **found)
+        self.check_object_permissions(self.request, obj)
+        return obj
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update") and self.write_serializer_class:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from django.db.models import F, Q, QuerySet
 
 from api.conditional import ReadVersion, stamp
-from api.filters import is_id
+from api.filters import is_id, lookup
 from claims.models import Attribution, Claim, ClaimRelation, Event, Figure
 from sources.models import Actor, Document, Outlet
 
@@ -42,11 +42,9 @@ STATUS_SUMS = ("claim__version", "claim__status_version")
 
 
 def _by_key(queryset: QuerySet, key) -> QuerySet:
-    """The row whose id (all digits) or slug is `key`, as the API and the pages look it up."""
-    key = str(key)
-    if key.isascii() and key.isdigit():
-        return queryset.filter(pk=int(key)) if is_id(key) else queryset.none()
-    return queryset.filter(slug=key)
+    """The row whose id or slug is `key`, as the API and the pages look it up."""
+    found = lookup(key)
+    return queryset.filter(**found) if found else queryset.none()
 
 
 def _row(queryset: QuerySet, *fields) -> dict | None:

@@ -4,7 +4,7 @@ and cache keys (api.conditional). Public reference material: the same for every 
 from django.db.models import QuerySet
 
 from api.conditional import ReadVersion, stamp
-from api.filters import is_id
+from api.filters import lookup
 from sources.models import Actor, ActorAlias, Document, Outlet
 
 DOCUMENT_LATEST = (
@@ -16,10 +16,8 @@ ACTOR_LATEST = ("affiliation__updated_at", "outlet__updated_at")
 
 
 def _by_key(queryset: QuerySet, key, slug: bool = True) -> QuerySet:
-    key = str(key)
-    if key.isascii() and key.isdigit():
-        return queryset.filter(pk=int(key)) if is_id(key) else queryset.none()
-    return queryset.filter(slug=key) if slug else queryset.none()
+    found = lookup(key, "slug" if slug else None)
+    return queryset.filter(**found) if found else queryset.none()
 
 
 def _detail(queryset: QuerySet, latest=()) -> ReadVersion | None:

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from api import conditional
 from api.conditional import conditional_page
+from api.filters import lookup
 from claims import appearance, comparison, dataset, evidence, relations, versions
 from claims.evidence import attribution_origins
 from claims.filters import ClaimFilter, EventFilter
@@ -30,10 +31,8 @@ PAGE_SIZE = 25
 
 def by_key(queryset: QuerySet, key: str):
     """The object whose id (all digits) or slug is `key`, or 404."""
-    if key.isdigit() and len(key) > 18:
-        raise Http404("No such page.")
-    lookup = {"pk": int(key)} if key.isdigit() else {"slug": key}
-    obj = queryset.filter(**lookup).first()
+    found = lookup(key)
+    obj = queryset.filter(**found).first() if found else None
     if obj is None:
         raise Http404("No such page.")
     return obj
