@@ -94,7 +94,8 @@ def is_public(request) -> bool:
 def etag_of(version: ReadVersion, request, media_type: str = "", weak: bool = False) -> str:
     """The ETag: the version, the viewer, the media type and the absolute address (the host and
     scheme too: bodies hold absolute links)."""
-    material = repr((version.parts, viewer(request), media_type, request.build_absolute_uri()))
+    address = (request.scheme, request.get_host(), request.get_full_path())
+    material = repr((version.parts, viewer(request), media_type, address))
     digest = hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
     tag = f"{version.record_version}-{digest}" if version.record_version is not None else digest
     return f'{"W/" if weak else ""}"{tag}"'
@@ -213,7 +214,7 @@ def conditional_page(version_of: Callable[..., ReadVersion | None]):
     return decorator
 
 
-class NotModified(Exception):
+class AnsweredEarly(Exception):
     """Raised in a viewset's initial() to answer before the handler runs."""
 
     def __init__(self, response):
@@ -231,24 +232,41 @@ class ConditionalViewSetMixin:
         return None
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+        # DRF's checks in its order, but the throttles after the revalidation: a 304 tells the
+        # client nothing new and costs one row's read, so, as GitHub's API does, it does not count
+        # against the rate (a cached 200 does).
+        self._throttles_deferred = True
+        try:
+            super().initial(request, *args, **kwargs)
+        finally:
+            self._throttles_deferred = False
         self._conditional_etag = None
-        if request.method not in ("GET", "HEAD"):
-            return
+        if request.method in ("GET", "HEAD"):
+            etag = self._conditional_etag = self._etag(request)
+            if etag is not None and matches(request, etag):
+                raise AnsweredEarly(not_modified())
+        self.check_throttles(request)
+        if self._conditional_etag is not None and request.method == "GET" and is_public(request):
+            cached = from_cache(request, self._conditional_etag)
+            if cached is not None:
+                raise AnsweredEarly(cached)
+
+    def check_throttles(self, request):
+        if not getattr(self, "_throttles_deferred", False):
+            super().check_throttles(request)
+
+    def _etag(self, request) -> str | None:
         renderer = getattr(request, "accepted_renderer", None)
         if renderer is None or renderer.format in self.uncacheable_formats:
-            return
+            return None
         version = self.read_version()
         request.read_version = version
         if version is None:
-            return
-        self._conditional_etag = etag_of(version, request, request.accepted_media_type)
-        early = answer_early(request, self._conditional_etag)
-        if early is not None:
-            raise NotModified(early)
+            return None
+        return etag_of(version, request, request.accepted_media_type)
 
     def handle_exception(self, exc):
-        if isinstance(exc, NotModified):
+        if isinstance(exc, AnsweredEarly):
             return exc.response
         return super().handle_exception(exc)
 

@@ -5,8 +5,8 @@ The rows come from `visible_to(user)`, the one visibility rule, so what a reader
 moves their ETag, and rows entering or leaving their view do. A claim's `evidence_version` is
 raised by claims.services whenever its attributions, figures or relations change (the status
 refresh), so a claim's stamp covers its evidence. Its `shown_version` is raised by
-`shown_changed` (below) whenever a record its detail shows without holding it changes: a
-document, outlet or speaker its evidence names, a claim related to it, a tag. So a claim's
+`shown_changed` (below) whenever a record its detail shows without holding it changes: its
+event, a document, outlet or speaker its evidence names, a claim related to it, a tag. So a claim's
 detail, and everything that shows claims with their evidence, is versioned by claim rows alone;
 the pages that list evidence by the record it names (a document's, an actor's, an outlet's) read
 the latest `updated_at` of those records instead.
@@ -19,7 +19,9 @@ from django.db.models import F, Q, QuerySet
 
 from api.conditional import ReadVersion, stamp
 from api.filters import is_id, lookup
+from api.prepared import OneRow
 from claims.models import Attribution, Claim, ClaimRelation, Event, Figure
+from claims.visibility import sees_drafts
 from sources.models import Actor, Document, Outlet
 
 # The records an attribution names, whose edits change how it is shown.
@@ -51,13 +53,30 @@ def _row(queryset: QuerySet, *fields) -> dict | None:
     return queryset.order_by().values("pk", *fields).first()
 
 
+def _claim_row(claims: QuerySet, field: str, key) -> QuerySet:
+    return (
+        claims.filter(**{field: key})
+        .order_by()
+        .values_list("pk", *SHOWN_SUMS)  # the record's version second
+    )
+
+
+# What a reader who sees no drafts reads: every anonymous revalidation of a claim's detail.
+_PUBLIC_CLAIM = OneRow(lambda field, key: _claim_row(Claim.objects.visible_to(None), field, key))
+
+
 def claim(user, key) -> ReadVersion | None:
     """A claim's detail (page, API detail, stances, ClaimReview, provenance): its row, event,
     evidence, the records the evidence names, and the claims related to it: one row."""
-    row = _row(_by_key(Claim.objects.visible_to(user), key), *SHOWN_SUMS, "event__version")
-    if row is None:
+    found = lookup(key)
+    if found is None:
         return None
-    return ReadVersion((tuple(row.values()),), row["version"])
+    ((field, key),) = found.items()
+    if sees_drafts(user):
+        row = _claim_row(Claim.objects.visible_to(user), field, key).first()
+    else:
+        row = _PUBLIC_CLAIM.first(field, key)  # visible_to(None): what the public sees
+    return None if row is None else ReadVersion((row,), row[1])
 
 
 def claims(queryset: QuerySet, expanded: bool = False) -> ReadVersion:
@@ -244,9 +263,9 @@ def _named_by_evidence() -> dict[type, list[str]]:
 
 def shown_changed(keys: Mapping[str, Iterable[int]]) -> int:
     """Raise the `shown_version` of every claim whose detail shows one of the records named by
-    `keys` ({"claim" | "document" | "outlet" | "actor" | "tag": ids}, the change feed's types):
-    the claims related to a claim, the claims whose evidence names a document, outlet or speaker,
-    the claims tagged with a tag. Called, in the transaction of the write, by the entry points
+    `keys` ({"claim" | "event" | "document" | "outlet" | "actor" | "tag": ids}, the change feed's
+    types): the claims related to a claim, the claims of an event, the claims whose evidence names
+    a document, outlet or speaker, the claims tagged with a tag. Called, in the transaction of the write, by the entry points
     through which every plain write and every publication change passes (claims.feed's
     `record_objects` and `affected_by`, claims.services' `_public_changed`). Returns how many
     claims it raised."""
@@ -262,6 +281,8 @@ def shown_changed(keys: Mapping[str, Iterable[int]]) -> int:
             related = ClaimRelation.objects.touching(ids)
             claims |= Q(pk__in=ids)
             claims |= Q(pk__in=related.values("claim_id")) | Q(pk__in=related.values("target_id"))
+        elif name == "event":
+            claims |= Q(event_id__in=ids)
         elif name == "tag":
             claims |= Q(tags__in=ids)
         elif name in types:

@@ -17,11 +17,12 @@ from claims.api import (
 )
 
 router = DefaultRouter()
+# Claims first: the most read resource, its addresses matched before the others are tried.
+router.register("claims", ClaimViewSet, basename="claim")
 router.register("outlets", OutletViewSet, basename="outlet")
 router.register("documents", DocumentViewSet, basename="document")
 router.register("actors", ActorViewSet, basename="actor")
 router.register("events", EventViewSet, basename="event")
-router.register("claims", ClaimViewSet, basename="claim")
 router.register("attributions", AttributionViewSet, basename="attribution")
 router.register("figures", FigureViewSet, basename="figure")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")

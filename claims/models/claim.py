@@ -136,9 +136,9 @@ class Claim(Curated):
     # claim's status but not its evidence (an actor's statements).
     status_version = models.PositiveBigIntegerField(default=0, editable=False)
     # Raised (claims.versions.shown_changed) when a record the claim's detail shows but does not
-    # hold changes: a document, outlet or speaker its evidence names, a claim related to it, a
-    # tag. With `version`, `evidence_version` and the event's version it is the claim detail's
-    # whole version: one row read, not an aggregate over the evidence, answers a revalidation.
+    # hold changes: a document, outlet or speaker its evidence names, a claim related to it, its
+    # event, a tag. With `version` and `evidence_version` it is the claim detail's whole version:
+    # one row read, not an aggregate over the evidence nor a join, answers a revalidation.
     shown_version = models.PositiveBigIntegerField(default=0, editable=False)
     history = HistoricalRecords(
         m2m_fields=[tags],

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from tests.api_helpers)
 """The API throttles count atomically, in a cache that needs no table (local memory, or Redis)."""
 
 import threading
@@ -10,10 +11,12 @@ from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from rest_framework.request import Request
-from rest_framework.test import APIRequestFactory
+from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.throttling import SimpleRateThrottle
 
 from api.throttling import AnonymousRateThrottle, SignedInRateThrottle
 from config.env import env_cache
+from tests.api_helpers import world  # noqa: F401  (fixture)
 
 CLIENTS = 50
 LIMIT = 10
@@ -94,3 +97,19 @@ def test_redis_cache_from_cache_url_holds_the_limit(monkeypatch, ten_a_day):
     assert cache.get("robust-ping") == "pong"
     allowed = _race(AnonymousRateThrottle, cache, "10.9.8.7")
     assert allowed.count(True) == LIMIT
+
+
+@pytest.mark.django_db
+def test_a_revalidation_answered_304_does_not_count_against_the_rate(monkeypatch, world):
+    """As GitHub's API does: a 304 tells the client nothing new and costs one row's read. A 200,
+    rendered or from the cache, counts."""
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/day", "user": "2/day"})
+    client = APIClient(REMOTE_ADDR=f"10.7.{uuid.uuid4().int % 250}.1")
+    url = f"/api/v1/claims/{world['toll'].pk}/"
+    first = client.get(url)
+    assert first.status_code == 200
+    for _ in range(5):
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert client.get(url).status_code == 200  # the second counted request (from the cache)
+    assert client.get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 429
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
