@@ -79,3 +79,17 @@ def test_latency_is_measured_without_the_rendered_response_cache():
     assert not isinstance(_cache(), DummyCache)
     with override_settings(**UNCACHED_RESPONSES):
         assert isinstance(_cache(), DummyCache)
+
+
+@pytest.mark.django_db
+def test_the_bench_refuses_a_database_with_unapplied_migrations(monkeypatch):
+    from django.core.management.base import CommandError
+    from django.db.migrations.executor import MigrationExecutor
+
+    from claims.models import Claim
+
+    pending = [(type("Migration", (), {"__str__": lambda self: "claims.9999_next"})(), False)]
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: pending)
+    with pytest.raises(CommandError, match=r"1 migration\(s\) are not applied .*claims.9999_next"):
+        call_command("bench", iterations=1, warmup=0, stdout=io.StringIO())
+    assert not Claim.objects.exists()  # refused before generating anything

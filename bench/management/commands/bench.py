@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from bench import corpus
 from bench import runner as bench
@@ -47,6 +48,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, scale, regenerate, **options):
         db = connection.settings_dict
+        executor = MigrationExecutor(connection)
+        unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if unapplied:
+            # Measured on an older schema, the figures would describe code that is not running
+            # (a missing index, a missing column read as an error).
+            raise CommandError(
+                f"{len(unapplied)} migration(s) are not applied to {db['NAME']} (the first: "
+                f"{unapplied[0][0]}): run manage.py migrate with this DATABASE_URL first "
+                "(make bench does)."
+            )
         present = corpus.already_generated()
         if regenerate or not present:
             scale = scale or DEFAULT_SCALE
