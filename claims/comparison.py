@@ -224,16 +224,16 @@ def _facts_and_divergences(figures: QuerySet) -> Facts:
     )
 
 
-def compare_event(
-    event: Event, claims, page: int | str | None = 1, *, user=None, version=None
-) -> EventComparison:
-    """Group the event's figures by measure and population, chart them, and find divergences.
-
-    Divergences are found among every figure; the groups, charts and timeline show one page of
-    FIGURES_PER_PAGE figures, in (measure, population, low) order. `version`: see
-    facts_and_divergences.
-    """
-    return compare_figures(event_figures(event, claims, user), page, version=version)
+def shown_page(figures: QuerySet, page: int | str | None, version=None) -> int:
+    """The number of the page of FIGURES_PER_PAGE figures that compare_figures shows for `page`:
+    as Paginator.get_page reads it (the first for anything but a number, the last past the end).
+    `version`: see facts_and_divergences."""
+    # Kept apart from the Facts: reading them back from the cache to count them cost 10 ms.
+    count = once_per_version(
+        None if version is None else (version, "count"),
+        lambda: len(facts_and_divergences(figures, version).facts),
+    )
+    return Paginator(range(count), FIGURES_PER_PAGE).get_page(page).number
 
 
 def compare_figures(

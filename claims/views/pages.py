@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -232,6 +233,27 @@ def event_list(request):
 EVENT_CLAIMS_SHOWN = 50
 
 
+def _figures_section(request, event: Event, event_claims: QuerySet) -> str:
+    """The event's figures compared ("claims/figures.html#comparison": divergences, charts,
+    table, timeline), rendered once per version of those figures, page and visibility: it holds
+    nothing of the request, and rendering a page of 100 figures three times was most of the
+    page's time. Empty when the event has no figures."""
+    figures = conditional.part(request, "figures")
+    # The event page's figures: those of the event's own claims (see event_figures).
+    version = None if figures is None else ("event page", sees_drafts(request.user), figures)
+    queryset = comparison.event_figures(event, event_claims.values("pk"), request.user)
+    number = comparison.shown_page(queryset, request.GET.get("figures"), version)
+
+    def render_section() -> str:
+        compared = comparison.compare_figures(queryset, number, version=version)
+        if not compared.has_figures:
+            return ""
+        return render_to_string("claims/figures.html#comparison", {"compared": compared})
+
+    rendered = None if version is None else (*version, "rendered", number)
+    return comparison.once_per_version(rendered, render_section)
+
+
 @conditional_page(lambda request, slug: versions.event(request.user, slug))
 def event_detail(request, slug):
     event = by_key(Event.objects.visible_to(request.user), slug)
@@ -242,15 +264,6 @@ def event_detail(request, slug):
         ]
     )
     more_claims = len(claims) > EVENT_CLAIMS_SHOWN
-    figures = conditional.part(request, "figures")
-    compared = comparison.compare_event(
-        event,
-        event_claims.values("pk"),
-        page=request.GET.get("figures"),
-        user=request.user,
-        # The event page's figures: those of the event's own claims (see event_figures).
-        version=None if figures is None else ("event page", sees_drafts(request.user), figures),
-    )
     return render(
         request,
         "claims/event_detail.html",
@@ -259,7 +272,7 @@ def event_detail(request, slug):
             "claims": claims[:EVENT_CLAIMS_SHOWN],
             "more_claims": more_claims,
             "all_claims_url": reverse("claims:claims") + f"?event={event.pk}",
-            "compared": compared,
+            "figures_section": _figures_section(request, event, event_claims),
             "permalink": reverse("claims:event", kwargs={"slug": event.pk}),
             "api_url": f"/api/v1/events/{event.pk}/figures/",
         },

@@ -657,3 +657,41 @@ def test_a_bulk_loader_that_saves_records_directly_moves_every_claim(anon, world
         Outlet.objects.filter(pk=world["outlet_b"].pk).update(name="Renamed in bulk")
     after = _detail_etags(anon, world["toll"]) + _detail_etags(anon, other["claim"])
     assert set(after).isdisjoint(before)
+
+
+def test_the_event_figures_are_rendered_once_per_version_and_page(anon, world, monkeypatch):
+    """The event page's figures section (claims.views.pages._figures_section) is kept per
+    version of the figures, page and visibility: another request renders none of it, a write to
+    a figure renders it again, with the new value."""
+    from claims import comparison
+
+    rendered = []
+    compare = comparison.compare_figures
+    monkeypatch.setattr(
+        comparison, "compare_figures", lambda *a, **k: rendered.append(1) or compare(*a, **k)
+    )
+    url = f"/events/{world['event'].slug}/"
+    first = anon.get(url).content.decode()
+    assert len(rendered) == 1 and "Reported figures compared" in first
+    caches["conditional"].clear()  # the whole page is not answered from its own cache
+    for address in (url, f"{url}?figures=abc", f"{url}?figures=1", f"{url}?figures=99"):
+        body = anon.get(address).content.decode()
+        assert NONCE.sub("", body).count("Reported figures compared") == 1
+    assert len(rendered) == 1  # every one of these shows page 1 of the same figures
+    edit_figure(world)
+    approve_pending()
+    after = anon.get(url).content.decode()
+    assert len(rendered) == 2
+    assert "47" in after and after != first
+
+
+def test_a_reader_who_sees_drafts_never_gets_the_public_figures_section(anon, editor, world):
+    url = f"/events/{world['event'].slug}/"
+    anon.get(url)
+    reviewer_client = APIClient()
+    reviewer_client.force_login(editor)
+    add_figure(world)  # on a published claim: a proposal the public does not see yet
+    public = anon.get(url).content.decode()
+    staff = reviewer_client.get(url).content.decode()
+    assert "Around 100" not in public  # the section the public was shown first, still right
+    assert "Around 100" in staff  # theirs is their own: pending rows are marked for them
