@@ -93,3 +93,25 @@ def test_the_bench_refuses_a_database_with_unapplied_migrations(monkeypatch):
     with pytest.raises(CommandError, match=r"1 migration\(s\) are not applied .*claims.9999_next"):
         call_command("bench", iterations=1, warmup=0, stdout=io.StringIO())
     assert not Claim.objects.exists()  # refused before generating anything
+
+
+def test_wrk_opens_a_connection_per_request(monkeypatch):
+    """Kept-alive connections stay with the worker that accepted them, and how wrk's 16 fell on
+    the workers decided a run's rate; a connection per request spreads them as a proxy would."""
+    import subprocess
+
+    from bench import runner
+
+    seen = []
+
+    def run(command, **kwargs):
+        seen.append(command)
+        return subprocess.CompletedProcess(command, 0, stdout=WRK_OUTPUT, stderr="")
+
+    monkeypatch.setattr(runner.subprocess, "run", run)
+    result = runner._wrk("wrk", "http://127.0.0.1:1/x", {"If-None-Match": '"v"'}, 2, 16)
+    assert result["requests_per_s"] == 1200.5
+    command = seen[0]
+    headers = [command[i + 1] for i, part in enumerate(command) if part == "-H"]
+    assert headers == ["Connection: close", 'If-None-Match: "v"']
+    assert "-c16" in command

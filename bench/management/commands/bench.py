@@ -99,7 +99,8 @@ class Command(BaseCommand):
             self.stdout.write("")
             self.stdout.write(
                 f"throughput: gunicorn serving the product and its raw-SQL floors (/__floor__/), "
-                f"wrk at 16 connections for {options['throughput_seconds']:g} s each"
+                f"wrk at 16 connections, a new one per request, for "
+                f"{options['throughput_seconds']:g} s each"
             )
             self.stdout.write(bench.throughput_table(report["results"]))
         scans = report["audit"]["seq_scans"]
