@@ -626,6 +626,8 @@ def _prepare(url: str, conditional: bool) -> tuple[dict | None, str]:
 # and how they happened to fall (10 on one worker, 1 on another) halved or doubled a run's rate:
 # the same load measured 1,129 and 2,298 req/s in two runs.
 WRK_HEADERS = {"Connection": "close"}
+# Seconds of load, not measured, before each measured run.
+WARM_UP_SECONDS = 2
 
 
 def _wrk(wrk: str, url: str, headers: dict, seconds: float, connections: int) -> dict:
@@ -752,7 +754,12 @@ def run_throughput(
                 results.append(Result(name=f"throughput: {load.name}", url=url, note=note))
                 out(f"  throughput: {load.name}: {note}")
                 continue
+            # Each measured run follows a warm-up of its own: every worker has read its first
+            # request (its connections opened, its caches filled, as in a deployment that has
+            # been up), as the latency part warms up before it measures.
+            _wrk(wrk, url, headers, WARM_UP_SECONDS, connections)
             tracker = _wrk(wrk, url, headers, seconds, connections)
+            _wrk(wrk, floor_url, floor_headers, WARM_UP_SECONDS, connections)
             floor_run = _wrk(wrk, floor_url, floor_headers, seconds, connections)
             result = _loaded(load, url, tracker, floor_run, seconds, connections)
             result.extra["server"] = {"workers": workers, "threads": threads}
