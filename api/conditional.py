@@ -232,9 +232,10 @@ class ConditionalViewSetMixin:
         return None
 
     def initial(self, request, *args, **kwargs):
-        # DRF's checks in its order, but the throttles after the revalidation: a 304 tells the
-        # client nothing new and costs one row's read, so, as GitHub's API does, it does not count
-        # against the rate (a cached 200 does).
+        # DRF's checks in its order, but the throttles count after the revalidation: a 304 tells
+        # the client nothing new and costs one row's read, so, as GitHub's API does, it does not
+        # count against the rate (a cached 200 does). A client already over its rate is refused
+        # before anything is read (check_throttles).
         self._throttles_deferred = True
         try:
             super().initial(request, *args, **kwargs)
@@ -254,6 +255,16 @@ class ConditionalViewSetMixin:
     def check_throttles(self, request):
         if not getattr(self, "_throttles_deferred", False):
             super().check_throttles(request)
+            return
+        # Before the revalidation: count nothing, but refuse a client over its rate at once, so
+        # that a throttled client costs no version read.
+        waits = [
+            throttle.wait()
+            for throttle in self.get_throttles()
+            if getattr(throttle, "exhausted", None) and throttle.exhausted(request, self)
+        ]
+        if waits:
+            self.throttled(request, max(waits))
 
     def _etag(self, request) -> str | None:
         renderer = getattr(request, "accepted_renderer", None)

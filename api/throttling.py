@@ -20,10 +20,7 @@ class FixedWindowThrottle(SimpleRateThrottle):
         key = self.get_cache_key(request, view)
         if key is None:
             return True
-        now = self.timer()
-        window = int(now // self.duration)
-        self.window_ends = (window + 1) * self.duration
-        counter = f"{key}:{window}"
+        counter = self._counter(key)
         # The window's counter lives one window longer than the window, then expires.
         if self.cache.add(counter, 1, timeout=self.duration * 2):
             return self.num_requests >= 1
@@ -33,6 +30,23 @@ class FixedWindowThrottle(SimpleRateThrottle):
             self.cache.add(counter, 1, timeout=self.duration * 2)
             count = 1
         return count <= self.num_requests
+
+    def exhausted(self, request, view) -> bool:
+        """Whether this client has used up the current window, counting nothing: a request
+        checked before it is known to count (api.conditional: a revalidation) is refused at once
+        when the client is over its rate."""
+        if self.rate is None:
+            return False
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return False
+        return (self.cache.get(self._counter(key)) or 0) >= self.num_requests
+
+    def _counter(self, key: str) -> str:
+        """The cache key of the current window's counter (and when the window ends, for wait)."""
+        window = int(self.timer() // self.duration)
+        self.window_ends = (window + 1) * self.duration
+        return f"{key}:{window}"
 
     def wait(self):
         return max(0.0, self.window_ends - self.timer())

@@ -112,4 +112,20 @@ def test_a_revalidation_answered_304_does_not_count_against_the_rate(monkeypatch
         assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     assert client.get(url).status_code == 200  # the second counted request (from the cache)
     assert client.get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 429
-    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+@pytest.mark.django_db
+def test_a_client_over_its_rate_is_refused_before_any_version_is_read(
+    monkeypatch, world, django_assert_num_queries
+):
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "1/day", "user": "1/day"})
+    client = APIClient(REMOTE_ADDR=f"10.8.{uuid.uuid4().int % 250}.1")
+    url = f"/api/v1/claims/{world['toll'].pk}/"
+    etag = client.get(url)["ETag"]
+    for headers in ({}, {"HTTP_IF_NONE_MATCH": etag}, {"HTTP_IF_NONE_MATCH": '"stale"'}):
+        with django_assert_num_queries(0):
+            response = client.get(url, **headers)
+        assert response.status_code == 429
+        assert int(response["Retry-After"]) > 0
+    lists = client.get("/api/v1/claims/?status=contested", HTTP_IF_NONE_MATCH='"x"')
+    assert lists.status_code == 429
