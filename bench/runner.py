@@ -232,6 +232,18 @@ def floor(sql: str, params: list) -> Callable[[], str]:
     return lambda: rows_json(sql, params)
 
 
+def _first_read_after_a_change(bench, name: str, url: str, floor_call, target: str) -> None:
+    """A read whose work is kept per version of what it reads (claims.comparison.once_per_version,
+    in the derived cache: an event's comparison, its page's rendered figures), measured as the
+    first read after a change: that cache emptied before each request."""
+
+    def first_read() -> None:
+        caches[settings.DERIVED_CACHE].clear()
+        bench.client.get(url, secure=True)
+
+    bench.call(f"{name}, first read after a change", first_read, floor_call, target=target)
+
+
 def run_latency(bench: Bench, t: Targets) -> None:
     """Every in-process operation of issue 7, in order."""
     claims = "/api/v1/claims/"
@@ -274,19 +286,12 @@ def run_latency(bench: Bench, t: Targets) -> None:
         figures_floor,
         target="p50 ≤ 50 ms, ≤ 5× floor",
     )
-    figures_url = f"/api/v1/events/{t.hot_event.pk}/figures/"
-
-    def figures_after_a_change() -> None:
-        # The comparison over every figure is kept per version of the event's figures
-        # (claims.comparison.facts_and_divergences): a first read after a change computes it.
-        caches[settings.DERIVED_CACHE].clear()
-        bench.client.get(figures_url, secure=True)
-
-    bench.call(
-        f"API event figures ({n_figures} figures), first read after a change",
-        figures_after_a_change,
+    _first_read_after_a_change(
+        bench,
+        f"API event figures ({n_figures} figures)",
+        f"/api/v1/events/{t.hot_event.pk}/figures/",
         figures_floor,
-        target="(reported: the comparison recomputed)",
+        "(reported: the comparison recomputed)",
     )
     deep = deep_cursor_url(bench.client, depth=20)
     if deep is None:
@@ -299,25 +304,18 @@ def run_latency(bench: Bench, t: Targets) -> None:
             floor(f"{ATTRIBUTION_ROWS} WHERE a.id > %s ORDER BY a.id LIMIT {PAGE}", [after_id]),
             target="p50 ≤ 50 ms, ≤ 5× floor",
         )
-    event_page = f"/events/{t.hot_event.slug}/"
     bench.get(
         f"page /events/ hot ({n_figures} figures)",
-        event_page,
+        f"/events/{t.hot_event.slug}/",
         figures_floor,
         target="p50 ≤ 50 ms, ≤ 5× floor",
     )
-
-    def event_page_after_a_change() -> None:
-        # The figures section is rendered once per version of the event's figures
-        # (claims.views.pages._figures_section): a first read after a change renders it.
-        caches[settings.DERIVED_CACHE].clear()
-        bench.client.get(event_page, secure=True)
-
-    bench.call(
-        f"page /events/ hot ({n_figures} figures), first read after a change",
-        event_page_after_a_change,
+    _first_read_after_a_change(
+        bench,
+        f"page /events/ hot ({n_figures} figures)",
+        f"/events/{t.hot_event.slug}/",
         figures_floor,
-        target="(reported: the comparison recomputed, the figures rendered)",
+        "(reported: the comparison recomputed, the figures rendered)",
     )
     bench.get(
         f"page /claims/ detail ({n_busy} attributions)",
