@@ -23,6 +23,12 @@ def lookup(key, slug_field: str | None = "slug") -> dict | None:
     return {slug_field: key}
 
 
+def by_key(queryset, key, slug_field: str | None = "slug"):
+    """The rows of `queryset` that `key` names (lookup): one at most, none when it names none."""
+    found = lookup(key, slug_field)
+    return queryset.filter(**found) if found else queryset.none()
+
+
 class IdFilter(df.NumberFilter):
     """A record id; out-of-range numbers are a 400 naming the parameter, not a database error."""
 

@@ -29,7 +29,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from api import conditional
 from api.filters import MAX_ID, is_id
 from api.renderers import CSVRenderer, JSONLDRenderer, TurtleRenderer, stream_csv
 from api.serializers import field_errors
@@ -303,9 +302,8 @@ class EventViewSet(FeedWritesMixin, ProvenanceMixin, CuratedViewSet):
         visible = Figure.objects.visible_to(request.user).filter(event=event)
         # Groups, envelopes and divergences are over every figure: from one narrow query, no
         # model rows, computed once per version of the event's figures.
-        stamp = conditional.part(request, "figures")
         summary = once_per_version(
-            None if stamp is None else ("event figures", sees_drafts(request.user), stamp),
+            versions.figures_key(request, "event figures"),
             lambda: summarise(facts_and_divergences(visible.order_by(*FIGURE_ORDER))),
         )
         if self.wants_csv():

@@ -231,8 +231,14 @@ def _found(queryset: QuerySet, field: str = "pk") -> tuple[list[int], bool]:
     rows are read than ids are kept."""
     bound = RANKED_CANDIDATES if field == "pk" else CANDIDATE_ROWS
     rows = list(queryset.order_by().values_list(field, flat=True)[: bound + 1])
-    ids = list(dict.fromkeys(pk for pk in rows if pk is not None))
-    return ids[:RANKED_CANDIDATES], len(rows) > bound or len(ids) > RANKED_CANDIDATES
+    return _kept(rows, cut=len(rows) > bound)
+
+
+def _kept(ids, *, cut: bool) -> tuple[list[int], bool]:
+    """The first RANKED_CANDIDATES distinct ids of `ids`, and whether more match (`cut`: the
+    read of the rows stopped before their end)."""
+    distinct = list(dict.fromkeys(pk for pk in ids if pk is not None))
+    return distinct[:RANKED_CANDIDATES], cut or len(distinct) > RANKED_CANDIDATES
 
 
 def _by_text(query: str, words: list[str], claims: QuerySet) -> QuerySet:
@@ -357,7 +363,6 @@ def search(query: str, claims: QuerySet, user=None) -> Results:
     # The quotes found are also the claims' matches by quote and by speaker (matching_claims):
     # one bounded read of them serves both.
     quote_rows = list(quotes.order_by().values_list("pk", "claim_id")[: CANDIDATE_ROWS + 1])
-    quote_ids = list(dict.fromkeys(pk for pk, _ in quote_rows))
     quotes_cut = len(quote_rows) > CANDIDATE_ROWS
     by_text, text_cut = _found(_by_text(query, words, claims))
     claim_ids = [*by_text, *(claim_id for _, claim_id in quote_rows)]
@@ -366,10 +371,9 @@ def search(query: str, claims: QuerySet, user=None) -> Results:
         by_name, name_cut = _found(claims.filter(_names_condition("text", named)))
         claim_ids += by_name
         claims_cut = claims_cut or name_cut
-    claim_ids = list(dict.fromkeys(claim_ids))
     found = {
-        "claims": (claim_ids[:RANKED_CANDIDATES], claims_cut or len(claim_ids) > RANKED_CANDIDATES),
-        "quotes": (quote_ids[:RANKED_CANDIDATES], quotes_cut or len(quote_ids) > RANKED_CANDIDATES),
+        "claims": _kept(claim_ids, cut=claims_cut),
+        "quotes": _kept((pk for pk, _ in quote_rows), cut=quotes_cut),
         "documents": _found(documents),
     }
     results.counts = {kind: len(ids) for kind, (ids, _) in found.items()}

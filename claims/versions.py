@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 
 from django.db.models import F, Q, QuerySet
 
-from api.conditional import ReadVersion, stamp
-from api.filters import is_id, lookup
+from api.conditional import ReadVersion, part, stamp
+from api.filters import by_key, is_id, lookup
 from api.prepared import OneRow
 from claims.models import Attribution, Claim, ClaimRelation, Event, Figure
 from claims.visibility import sees_drafts
@@ -41,12 +41,6 @@ CLAIM_LATEST = ("event__updated_at",)
 ATTRIBUTION_SUMS = ("version", "claim__version", "claim__evidence_version")
 # An attribution shown with its claim's text and status.
 STATUS_SUMS = ("claim__version", "claim__status_version")
-
-
-def _by_key(queryset: QuerySet, key) -> QuerySet:
-    """The row whose id or slug is `key`, as the API and the pages look it up."""
-    found = lookup(key)
-    return queryset.filter(**found) if found else queryset.none()
 
 
 def _row(queryset: QuerySet, *fields) -> dict | None:
@@ -90,7 +84,7 @@ def claims(queryset: QuerySet, expanded: bool = False) -> ReadVersion:
 def event(user, key) -> ReadVersion | None:
     """An event's detail, page and figure comparison: its row, its claims and the figures about
     it (with their attributions and what those name)."""
-    row = _row(_by_key(Event.objects.visible_to(user), key), "version")
+    row = _row(by_key(Event.objects.visible_to(user), key), "version")
     if row is None:
         return None
     # With the records their evidence names (the provenance graph of the event shows them).
@@ -105,11 +99,19 @@ def event_figures(user, key) -> ReadVersion | None:
     """An event's figure comparison: its row and the figures about it, with their attributions
     and what those name; not the event's claims, which it does not list (their stamp, over
     every attribution of a hot event's 2,000 claims, cost 34 ms at scale 1)."""
-    row = _row(_by_key(Event.objects.visible_to(user), key), "version")
+    row = _row(by_key(Event.objects.visible_to(user), key), "version")
     if row is None:
         return None
     figures = _event_figures(user, row["pk"])
     return ReadVersion((row["version"], figures), row["version"], named={"figures": figures})
+
+
+def figures_key(request, label: str) -> tuple | None:
+    """The key under which work computed from the figures this request's ETag read is kept
+    (claims.comparison.once_per_version): what the work is (`label`), whether the reader sees
+    drafts, and the stamp of those figures; None when the request read none."""
+    figures = part(request, "figures")
+    return None if figures is None else (label, sees_drafts(request.user), figures)
 
 
 def _event_figures(user, event_id: int) -> tuple:
@@ -255,8 +257,8 @@ def _named_by_evidence() -> dict[type, list[str]]:
     for field in ATTRIBUTION_SOURCES:
         path = field.removesuffix("__updated_at")
         model = Attribution
-        for part in path.split("__"):
-            model = model._meta.get_field(part).related_model
+        for name in path.split("__"):
+            model = model._meta.get_field(name).related_model
         paths.setdefault(model, []).append(path)
     return paths
 
@@ -265,10 +267,10 @@ def shown_changed(keys: Mapping[str, Iterable[int]]) -> int:
     """Raise the `shown_version` of every claim whose detail shows one of the records named by
     `keys` ({"claim" | "event" | "document" | "outlet" | "actor" | "tag": ids}, the change feed's
     types): the claims related to a claim, the claims of an event, the claims whose evidence names
-    a document, outlet or speaker, the claims tagged with a tag. Called, in the transaction of the write, by the entry points
-    through which every plain write and every publication change passes (claims.feed's
-    `record_objects` and `affected_by`, claims.services' `_public_changed`). Returns how many
-    claims it raised."""
+    a document, outlet or speaker, the claims tagged with a tag. Called, in the transaction of the
+    write, by the entry points through which every plain write and every publication change passes
+    (claims.feed's `record_objects` and `affected_by`, claims.services' `_public_changed`).
+    Returns how many claims it raised."""
     types = {"document": Document, "outlet": Outlet, "actor": Actor}
     named = _named_by_evidence()
     evidence = Q()

@@ -163,31 +163,27 @@ CACHES = {"default": env_cache("CACHE_URL")}
 # and their rendered bodies are kept in CONDITIONAL_CACHE for CONDITIONAL_CACHE_TIMEOUT seconds
 # under their ETag (a change to what they show changes the ETag, so nothing stale is served).
 PUBLIC_MAX_AGE = env_int("PUBLIC_MAX_AGE", 30)
-# Its own cache, so response bodies never crowd out the throttles' counters: a local-memory cache
-# of its own, or the same Redis under its own key prefix.
-CACHES["conditional"] = {
-    **env_cache("CACHE_URL"),
-    "KEY_PREFIX": "conditional",
-    **(
-        {"LOCATION": "conditional", "OPTIONS": {"MAX_ENTRIES": 2000}}
-        if CACHES["default"]["BACKEND"].endswith("LocMemCache")
-        else {}
-    ),
-}
+
+
+def _cache_of_its_own(prefix: str, max_entries: int) -> dict:
+    """A cache beside the default one: a local-memory cache of its own (at most `max_entries`),
+    or the same Redis under its own key prefix."""
+    local = CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    return {
+        **env_cache("CACHE_URL"),
+        "KEY_PREFIX": prefix,
+        **({"LOCATION": prefix, "OPTIONS": {"MAX_ENTRIES": max_entries}} if local else {}),
+    }
+
+
+# Its own cache, so response bodies never crowd out the throttles' counters.
+CACHES["conditional"] = _cache_of_its_own("conditional", 2000)
 CONDITIONAL_CACHE = "conditional"
 CONDITIONAL_CACHE_TIMEOUT = env_int("CONDITIONAL_CACHE_TIMEOUT", 300)
 # Work kept under the version of what it reads (claims.comparison.once_per_version: the
 # comparison over an event's figures), shared by every page and format that shows it. Its own
 # cache too: it neither crowds out the throttles' counters nor goes when response bodies do.
-CACHES["derived"] = {
-    **env_cache("CACHE_URL"),
-    "KEY_PREFIX": "derived",
-    **(
-        {"LOCATION": "derived", "OPTIONS": {"MAX_ENTRIES": 1000}}
-        if CACHES["default"]["BACKEND"].endswith("LocMemCache")
-        else {}
-    ),
-}
+CACHES["derived"] = _cache_of_its_own("derived", 1000)
 DERIVED_CACHE = "derived"
 
 REST_FRAMEWORK = {

@@ -4,7 +4,7 @@ and cache keys (api.conditional). Public reference material: the same for every 
 from django.db.models import QuerySet
 
 from api.conditional import ReadVersion, stamp
-from api.filters import lookup
+from api.filters import by_key
 from sources.models import Actor, ActorAlias, Document, Outlet
 
 DOCUMENT_LATEST = (
@@ -15,11 +15,6 @@ DOCUMENT_LATEST = (
 ACTOR_LATEST = ("affiliation__updated_at", "outlet__updated_at")
 
 
-def _by_key(queryset: QuerySet, key, slug: bool = True) -> QuerySet:
-    found = lookup(key, "slug" if slug else None)
-    return queryset.filter(**found) if found else queryset.none()
-
-
 def _detail(queryset: QuerySet, latest=()) -> ReadVersion | None:
     """One record's version and the latest edit of each record it names (one query)."""
     row = queryset.order_by().values("pk", "version", *latest).first()
@@ -27,7 +22,7 @@ def _detail(queryset: QuerySet, latest=()) -> ReadVersion | None:
 
 
 def outlet(key) -> ReadVersion | None:
-    return _detail(_by_key(Outlet.objects.all(), key))
+    return _detail(by_key(Outlet.objects.all(), key))
 
 
 def outlets(queryset: QuerySet) -> ReadVersion:
@@ -36,7 +31,7 @@ def outlets(queryset: QuerySet) -> ReadVersion:
 
 def document(key) -> ReadVersion | None:
     """A document's detail; its origin reads the copy chain, which its own row names."""
-    return _detail(_by_key(Document.objects.all(), key, slug=False), DOCUMENT_LATEST)
+    return _detail(by_key(Document.objects.all(), key, slug_field=None), DOCUMENT_LATEST)
 
 
 def documents(queryset: QuerySet) -> ReadVersion:
@@ -45,7 +40,7 @@ def documents(queryset: QuerySet) -> ReadVersion:
 
 def actor(key) -> ReadVersion | None:
     """An actor's detail: the actor, its affiliation, outlet and aliases."""
-    version = _detail(_by_key(Actor.objects.all(), key), ACTOR_LATEST)
+    version = _detail(by_key(Actor.objects.all(), key), ACTOR_LATEST)
     if version is None:
         return None
     aliases = stamp(ActorAlias.objects.filter(actor_id=version.parts[0][0]), sums=())

@@ -15,9 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from api import conditional
 from api.conditional import conditional_page
-from api.filters import lookup
+from api.filters import by_key as rows_by_key
 from claims import appearance, comparison, dataset, evidence, relations, versions
 from claims.evidence import attribution_origins
 from claims.filters import ClaimFilter, EventFilter
@@ -31,9 +30,8 @@ PAGE_SIZE = 25
 
 
 def by_key(queryset: QuerySet, key: str):
-    """The object whose id (all digits) or slug is `key`, or 404."""
-    found = lookup(key)
-    obj = queryset.filter(**found).first() if found else None
+    """The object whose id or slug is `key` (api.filters.lookup), or 404."""
+    obj = rows_by_key(queryset, key).first()
     if obj is None:
         raise Http404("No such page.")
     return obj
@@ -238,9 +236,8 @@ def _figures_section(request, event: Event, event_claims: QuerySet) -> str:
     table, timeline), rendered once per version of those figures, page and visibility: it holds
     nothing of the request, and rendering a page of 100 figures three times was most of the
     page's time. Empty when the event has no figures."""
-    figures = conditional.part(request, "figures")
     # The event page's figures: those of the event's own claims (see event_figures).
-    version = None if figures is None else ("event page", sees_drafts(request.user), figures)
+    version = versions.figures_key(request, "event page")
     queryset = comparison.event_figures(event, event_claims.values("pk"), request.user)
     number = comparison.shown_page(queryset, request.GET.get("figures"), version)
 
