@@ -182,6 +182,11 @@ def answer_early(request, etag: str) -> HttpResponse | None:
     """The response a request gets before its view runs: 304, or the cached public body."""
     if matches(request, etag):
         return not_modified()
+    return cached_public(request, etag)
+
+
+def cached_public(request, etag: str) -> HttpResponse | None:
+    """The public body kept under `etag`, for an anonymous GET (None for anything else)."""
     if request.method == "GET" and is_public(request):
         return from_cache(request, etag)
     return None
@@ -247,8 +252,8 @@ class ConditionalViewSetMixin:
             if etag is not None and matches(request, etag):
                 raise AnsweredEarly(not_modified())
         self.check_throttles(request)
-        if self._conditional_etag is not None and request.method == "GET" and is_public(request):
-            cached = from_cache(request, self._conditional_etag)
+        if self._conditional_etag is not None:
+            cached = cached_public(request, self._conditional_etag)
             if cached is not None:
                 raise AnsweredEarly(cached)
 
