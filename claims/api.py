@@ -29,6 +29,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from api.conditional import once_per_version
 from api.filters import MAX_ID, is_id
 from api.renderers import CSVRenderer, JSONLDRenderer, TurtleRenderer, stream_csv
 from api.serializers import field_errors
@@ -46,7 +47,6 @@ from claims.comparison import (
     FIGURES_PER_PAGE,
     Facts,
     facts_and_divergences,
-    once_per_version,
 )
 from claims.comparison import ORDER as FIGURE_ORDER
 from claims.evidence import attribution_origins, previews, speaker_label
@@ -405,7 +405,7 @@ def summarise(computed: Facts) -> dict:
     each group (by measure and population) with its envelope, figure count and divergences
     (`computed.found`), with no figures yet; the ids of every figure in order (the pages); the
     ids that diverge. Plain data, kept per version of the figures
-    (claims.comparison.once_per_version)."""
+    (api.conditional.once_per_version)."""
     facts, found = computed.facts, computed.found
     counts: dict[tuple, int] = defaultdict(int)
     for (_event, measure, population), n in found.counts.items():

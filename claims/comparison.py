@@ -4,18 +4,15 @@ Each function reads everything it shows in a fixed number of queries (origins ar
 by claims.evidence, which also names the speakers), so pages cost the same however many rows they show.
 """
 
-import hashlib
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from django.conf import settings
-from django.core.cache import caches
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
 
+from api.conditional import once_per_version
 from claims import charts, evidence, intervals
 from claims.evidence import attribution_origins, speaker_label
 from claims.models import Attribution, Claim, Event, Figure
@@ -180,24 +177,6 @@ def _timeline(rows: list[FigureRow]) -> list[TimelineDay]:
             days[k] = TimelineDay(row.on, row.on_display or "Undated", [])
         days[k].rows.append(row)
     return list(days.values())
-
-
-def once_per_version[T](version, compute: Callable[[], T]) -> T:
-    """`compute()`, kept in the cache under `version` when there is one: what identifies exactly
-    the rows it reads and what they show (e.g. the stamp claims.versions gives an event's
-    figures: any write to one of them, to its attribution or claim, moves it), with whatever else
-    selects them (the reader's visibility, the shape of the query). So work over every figure of
-    a hot event (55 ms of a 90 ms response at scale 1, the same for every page) runs once per
-    change of those figures, not once per request, and nothing stale is reused."""
-    if version is None:
-        return compute()
-    key = "once-per-version:" + hashlib.blake2b(repr(version).encode(), digest_size=16).hexdigest()
-    cache = caches[getattr(settings, "DERIVED_CACHE", "default")]
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, getattr(settings, "CONDITIONAL_CACHE_TIMEOUT", 300))
-    return found
 
 
 class Facts(NamedTuple):

@@ -108,7 +108,7 @@ def event_figures(user, key) -> ReadVersion | None:
 
 def figures_key(request, label: str) -> tuple | None:
     """The key under which work computed from the figures this request's ETag read is kept
-    (claims.comparison.once_per_version): what the work is (`label`), whether the reader sees
+    (api.conditional.once_per_version): what the work is (`label`), whether the reader sees
     drafts, and the stamp of those figures; None when the request read none."""
     figures = part(request, "figures")
     return None if figures is None else (label, sees_drafts(request.user), figures)

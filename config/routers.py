@@ -2,7 +2,9 @@
 
 Enabled by settings only when DATABASE_REPLICA_URLS lists replicas (comma-separated URLs). Reads
 inside a transaction stay on the primary, so a service that writes and then re-reads (a status
-refresh after adding an attribution) sees its own writes instead of a lagging replica.
+refresh after adding an attribution) sees its own writes instead of a lagging replica. Reads
+under one committed state (api.committed.reading: the versions behind ETags) stay on the database
+that state was read from.
 """
 
 import random
@@ -11,6 +13,8 @@ from collections.abc import Iterable
 import dj_database_url
 from django.conf import settings
 from django.db import connections
+
+from api import committed
 
 PRIMARY = "default"
 REPLICA_PREFIX = "replica_"
@@ -37,6 +41,9 @@ class ReplicaRouter:
         return self._replicas
 
     def db_for_read(self, model, **hints):
+        pinned = committed.pinned()  # the reads of one state stay on its database
+        if pinned is not None:
+            return pinned
         if not self.replicas or connections[PRIMARY].in_atomic_block:
             return PRIMARY
         return random.choice(self.replicas)

@@ -180,7 +180,7 @@ def _cache_of_its_own(prefix: str, max_entries: int) -> dict:
 CACHES["conditional"] = _cache_of_its_own("conditional", 2000)
 CONDITIONAL_CACHE = "conditional"
 CONDITIONAL_CACHE_TIMEOUT = env_int("CONDITIONAL_CACHE_TIMEOUT", 300)
-# Work kept under the version of what it reads (claims.comparison.once_per_version: the
+# Work kept under the version of what it reads (api.conditional.once_per_version: the
 # comparison over an event's figures), shared by every page and format that shows it. Its own
 # cache too: it neither crowds out the throttles' counters nor goes when response bodies do.
 CACHES["derived"] = _cache_of_its_own("derived", 1000)

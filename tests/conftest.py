@@ -65,7 +65,7 @@ def _isolated(settings, tmp_path):
 
     caches["default"].clear()
     caches["conditional"].clear()  # rendered bodies kept by api.conditional
-    caches["derived"].clear()  # work kept per version (claims.comparison.once_per_version)
+    caches["derived"].clear()  # work kept per version (api.conditional.once_per_version)
 
 
 @pytest.fixture(scope="module")

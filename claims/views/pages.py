@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from api.conditional import conditional_page
+from api.conditional import conditional_page, once_per_version
 from api.filters import by_key as rows_by_key
 from claims import appearance, comparison, dataset, evidence, relations, versions
 from claims.evidence import attribution_origins
@@ -248,7 +248,7 @@ def _figures_section(request, event: Event, event_claims: QuerySet) -> str:
         return render_to_string("claims/figures.html#comparison", {"compared": compared})
 
     rendered = None if version is None else (*version, "rendered", number)
-    return comparison.once_per_version(rendered, render_section)
+    return once_per_version(rendered, render_section)
 
 
 @conditional_page(lambda request, slug: versions.event(request.user, slug))

@@ -12,7 +12,7 @@ from django.core.cache import caches
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from api import conditional
+from api import committed, conditional
 from claims import feed, services
 from claims.models import Attribution, Claim, ClaimRelation, Event, Figure, Tag
 from claims.serializers import ClaimDetailSerializer, ClaimSerializer
@@ -319,6 +319,21 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_change_moves_exactly_the_responses_that_show_it(anon, world, other, case):
+    moves_exactly_the_responses_that_show_it(anon, world, other, case)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_committed_change_moves_exactly_the_responses_that_show_it(anon, world, other, case):
+    """The same with every write committed, as on a live site: the stamps kept per committed
+    state of the database (api.committed) serve the reads before the change and the repeated
+    reads, and none of them outlives the change."""
+    assert committed.state("default") is not None  # the stamps are kept, not recomputed
+    moves_exactly_the_responses_that_show_it(anon, world, other, case)
+
+
+def moves_exactly_the_responses_that_show_it(anon, world, other, case):
     change, affected, unaffected = CASES[case]
     addresses = urls(world, other)
     before = snapshot(anon, addresses)
