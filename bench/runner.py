@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -33,6 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.test import Client, override_settings
 
+from api import committed
 from bench.floors import (
     ATTRIBUTION_ROWS,
     CLAIM_ATTRIBUTIONS,
@@ -233,7 +235,7 @@ def floor(sql: str, params: list) -> Callable[[], str]:
 
 
 def _first_read_after_a_change(bench, name: str, url: str, floor_call, target: str) -> None:
-    """A read whose work is kept per version of what it reads (claims.comparison.once_per_version,
+    """A read whose work is kept per version of what it reads (api.conditional.once_per_version,
     in the derived cache: an event's comparison, its page's rendered figures), measured as the
     first read after a change: that cache emptied before each request."""
 
@@ -559,6 +561,9 @@ class Load:
     floor: str
     target: str = "≥ 25 % of the floor's req/s, p99 ≤ 100 ms"
     conditional: bool = False  # revalidate with If-None-Match: the response's own ETag
+    # Commits per second made elsewhere during the run: each one ends what the server keeps
+    # until a commit (api.conditional.once_per_state), as an editor's or a task's writes do.
+    commits_per_second: float = 0
 
 
 def throughput_loads(t: Targets) -> list[Load]:
@@ -569,6 +574,12 @@ def throughput_loads(t: Targets) -> list[Load]:
     return [
         Load("API claim detail", f"/api/v1/claims/{claim.pk}/", attributions),
         Load("API claims list", listing, "/__floor__/claims/"),
+        Load(
+            "API claims list, 10 commits a second elsewhere",
+            listing,
+            "/__floor__/claims/",
+            commits_per_second=10,
+        ),
         Load(
             "API claims list, attributions expanded",
             f"{listing}&expand=attributions",
@@ -756,11 +767,15 @@ def run_throughput(
             # request (its connections opened, its caches filled, as in a deployment that has
             # been up), as the latency part warms up before it measures.
             _wrk(wrk, url, headers, WARM_UP_SECONDS, connections)
-            tracker = _wrk(wrk, url, headers, seconds, connections)
+            with _committing(load.commits_per_second) as commits:
+                tracker = _wrk(wrk, url, headers, seconds, connections)
             _wrk(wrk, floor_url, floor_headers, WARM_UP_SECONDS, connections)
             floor_run = _wrk(wrk, floor_url, floor_headers, seconds, connections)
             result = _loaded(load, url, tracker, floor_run, seconds, connections)
             result.extra["server"] = {"workers": workers, "threads": threads}
+            if load.commits_per_second:
+                result.extra["commits"] = commits[0]
+                result.note += f"; {commits[0]} commits during the run"
             results.append(result)
             out(f"  {result.name}: {result.note}")
     finally:
@@ -773,6 +788,36 @@ def run_throughput(
         log.close()
         shutil.rmtree(static_root, ignore_errors=True)
     return results
+
+
+@contextlib.contextmanager
+def _committing(per_second: float):
+    """While the block runs, commit `per_second` times a second (a row into a temporary table
+    of the bench's own connection: a commit like any other, touching nothing of the product's).
+    Yields a one-item list: how many commits were made, once the block has ended."""
+    made = [0]
+    if not per_second:
+        yield made
+        return
+    stop = threading.Event()
+
+    def commit() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("CREATE TEMPORARY TABLE bench_commits (n integer)")
+                while not stop.wait(1 / per_second):
+                    made[0] += 1
+                    cursor.execute("INSERT INTO bench_commits VALUES (%s)", [made[0]])
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=commit, daemon=True)
+    thread.start()
+    try:
+        yield made
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _tail(log, chars: int = 2000) -> str:
@@ -842,6 +887,7 @@ def run(
             **UNCACHED_RESPONSES,
         ),
         relaxed_throttles(),
+        committed.nothing_kept(),  # what a response costs to compute, as after a commit
     ):
         run_latency(bench, targets)
     suggestion_throughput(bench, suggestion_mb)

@@ -103,7 +103,8 @@ def test_every_measured_operation_has_a_floor_url_of_the_bench():
         busy_claim, hot_event = claim, figure.event
 
     loads = throughput_loads(T)
-    assert len(loads) == 7 and sum(load.conditional for load in loads) == 1
+    assert len(loads) == 8 and sum(load.conditional for load in loads) == 1
+    assert sum(bool(load.commits_per_second) for load in loads) == 1
     for load in loads:
         assert resolve(load.floor.split("?")[0], urlconf="bench.urls").func.__module__ == (
             "bench.floors"
@@ -162,3 +163,21 @@ def test_a_run_in_which_no_request_completed_is_no_rate():
     assert result.extra["tracker"]["requests_per_s"] is None
     assert result.extra["percent_of_floor"] is None
     assert "no request completed in 10 s" in throughput_table([result])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_commits_made_during_a_run_end_what_the_server_keeps():
+    import time
+
+    from api import committed
+    from bench.runner import _committing
+
+    before = committed.state("default")
+    with _committing(50) as commits:
+        time.sleep(0.3)
+    assert commits[0] >= 3
+    assert committed.state("default") != before
+    with _committing(0) as none:
+        pass
+    assert none == [0]
