@@ -48,6 +48,7 @@ def test_bench_runs_end_to_end_at_a_tiny_scale(tmp_path):
         warmup=1,
         iterations=3,
         throughput_seconds=seconds,
+        throughput_runs=1,
         suggestion_mb=0.05,
         output=str(output),
         stdout=out,
@@ -115,3 +116,22 @@ def test_wrk_opens_a_connection_per_request(monkeypatch):
     headers = [command[i + 1] for i, part in enumerate(command) if part == "-H"]
     assert headers == ["Connection: close", 'If-None-Match: "v"']
     assert "-c16" in command
+
+
+def test_several_runs_are_summed_up_by_their_medians():
+    from bench.runner import median_run
+
+    runs = [
+        {"requests_per_s": 900.0, "p50_ms": 16.0, "p99_ms": 45.0, "errors": 0, "requests": 9000},
+        {"requests_per_s": 700.0, "p50_ms": 19.0, "p99_ms": 250.0, "errors": 1, "requests": 7000},
+        {"requests_per_s": 850.0, "p50_ms": 17.0, "p99_ms": 50.0, "errors": 0, "requests": 8500},
+    ]
+    assert median_run(runs) == {
+        "requests_per_s": 850.0,
+        "p50_ms": 17.0,
+        "p99_ms": 50.0,
+        "errors": 1,
+        "requests": 24500,
+    }
+    empty = {"requests_per_s": None, "p50_ms": None, "p99_ms": None, "errors": 0, "requests": 0}
+    assert median_run([empty])["requests_per_s"] is None

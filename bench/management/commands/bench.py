@@ -35,6 +35,12 @@ class Command(BaseCommand):
             default=10,
             help="Per operation and per floor; 0 skips it.",
         )
+        parser.add_argument(
+            "--throughput-runs",
+            type=int,
+            default=3,
+            help="Runs per operation and per floor, in turn; the figures are their medians.",
+        )
         parser.add_argument("--suggestion-mb", type=float, default=5.0)
         parser.add_argument(
             "--budget-seconds",
@@ -77,6 +83,7 @@ class Command(BaseCommand):
             warmup=options["warmup"],
             iterations=options["iterations"],
             throughput_seconds=options["throughput_seconds"],
+            throughput_runs=options["throughput_runs"],
             suggestion_mb=options["suggestion_mb"],
             budget_s=options["budget_seconds"],
             out=self.stdout.write,
@@ -100,7 +107,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"throughput: gunicorn serving the product and its raw-SQL floors (/__floor__/), "
                 f"wrk at 16 connections, a new one per request, for "
-                f"{options['throughput_seconds']:g} s each"
+                f"{options['throughput_seconds']:g} s each, {options['throughput_runs']} runs in "
+                f"turn with the floor's, their medians"
             )
             self.stdout.write(bench.throughput_table(report["results"]))
         scans = report["audit"]["seq_scans"]
