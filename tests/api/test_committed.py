@@ -3,8 +3,10 @@
 (api.conditional.once_per_state): reused until anything commits, never after."""
 
 import threading
+import uuid
 
 import pytest
+from django.core.cache import caches
 from django.db import connection, connections, router, transaction
 from django.db.models import F
 from django.test import override_settings
@@ -158,3 +160,33 @@ def test_nothing_is_kept_where_the_bench_measures_the_work():
     for _ in range(3):
         conditional.once_per_state(("work",), lambda: computed.append(1) or len(computed))
     assert len(computed) == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_what_is_kept_is_shared_through_redis_when_configured(settings):
+    """With CACHE_URL set, the derived cache is Redis: a version one worker computed serves the
+    others until something commits (the key names the database's state, never a worker)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "derived": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": f"test-kept-{uuid.uuid4().hex}",  # never clear(): a shared database
+        },
+    }
+    settings.CONDITIONAL_CACHE_TIMEOUT = 30
+    claim = factories.ClaimFactory()
+    listed = Claim.objects.filter(pk=claim.pk)
+    computed = []
+
+    def read():
+        computed.append(1)
+        return conditional.stamp(listed)
+
+    first = conditional.once_per_state(("shared",), read)
+    caches["derived"].close()  # another worker: a connection of its own to Redis
+    assert conditional.once_per_state(("shared",), read) == first and len(computed) == 1
+    in_another_connection(lambda: factories.OutletFactory(name="Committed elsewhere"))
+    conditional.once_per_state(("shared",), read)
+    assert len(computed) == 2
