@@ -5,7 +5,9 @@ decides which committed transactions a query sees. Two equal snapshots see the s
 transactions, so every query returns the same rows under both; any transaction that ends (commits
 or rolls back) after a snapshot was taken changes every later one for good (it leaves the list in
 progress, or moves xmax past it). Every write counts, whatever path it took: the ORM, the admin,
-a task worker, raw SQL, another machine.
+a task worker, raw SQL, another machine. The token also names the server (its address, database
+and start time), so a promoted standby or a restored copy never shares one with the server it
+replaced.
 
 So a result computed from the database can be kept under the token read just before it
 (api.conditional.once_per_state: the versions behind ETags): a later request reading the same
@@ -40,11 +42,14 @@ def state(alias: str) -> str | None:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_snapshot()::text")
-        (snapshot,) = cursor.fetchone()
+        # The server's start names the server behind an address: after a failover that lost
+        # commits, the promoted standby may reach a snapshot the old primary reached with other
+        # data, and a restored copy starts its transaction ids again.
+        cursor.execute("SELECT pg_current_snapshot()::text, pg_postmaster_start_time()::text")
+        snapshot, started = cursor.fetchone()
     database = connection.settings_dict
-    # The snapshot is the cluster's: the server and database name which data it is about.
-    return f"{database['HOST']}:{database['PORT']}/{database['NAME']}@{snapshot}"
+    # The snapshot is the cluster's: the database's name says which data it is about.
+    return f"{database['HOST']}:{database['PORT']}/{database['NAME']}@{started}@{snapshot}"
 
 
 @contextlib.contextmanager
