@@ -25,6 +25,7 @@ Headers: `Cache-Control: public, max-age=PUBLIC_MAX_AGE, must-revalidate` for an
 import dataclasses
 import functools
 import hashlib
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -94,10 +95,30 @@ def once_per_version[T](version, compute: Callable[[], T]) -> T:
     key = "once-per-version:" + hashlib.blake2b(repr(version).encode(), digest_size=16).hexdigest()
     cache = caches[getattr(settings, "DERIVED_CACHE", "default")]
     found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, getattr(settings, "CONDITIONAL_CACHE_TIMEOUT", 300))
+    if found is not None:
+        return found
+    # One thread of the process computes; the others that miss the same key meanwhile wait for
+    # it and read its result (after a commit every request in flight misses at once).
+    with _computing_guard:
+        computing = _computing.setdefault(key, [threading.RLock(), 0])
+        computing[1] += 1
+    try:
+        with computing[0]:
+            found = cache.get(key)
+            if found is None:
+                found = compute()
+                cache.set(key, found, getattr(settings, "CONDITIONAL_CACHE_TIMEOUT", 300))
+    finally:
+        with _computing_guard:
+            computing[1] -= 1
+            if not computing[1]:
+                del _computing[key]
     return found
+
+
+# The keys being computed in this process: {key: [lock, threads waiting or computing]}.
+_computing: dict[str, list] = {}
+_computing_guard = threading.Lock()
 
 
 def once_per_state[T](what: tuple, compute: Callable[[], T]) -> T:

@@ -3,7 +3,9 @@
 (api.conditional.once_per_state): reused until anything commits, never after."""
 
 import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import caches
@@ -193,3 +195,39 @@ def test_what_is_kept_is_shared_through_redis_when_configured(settings):
     in_another_connection(lambda: factories.OutletFactory(name="Committed elsewhere"))
     conditional.once_per_state(("shared",), read)
     assert len(computed) == 2
+
+
+def test_threads_that_miss_one_key_together_compute_it_once():
+    """After a commit every request in flight misses at once: one thread of the process
+    computes, the others wait for its result."""
+    computed = []
+    barrier = threading.Barrier(8)
+
+    def compute():
+        computed.append(1)
+        time.sleep(0.2)
+        return "result"
+
+    def read(_):
+        barrier.wait()
+        return conditional.once_per_version(("one key",), compute)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(read, range(8)))
+    assert results == ["result"] * 8 and len(computed) == 1
+    assert conditional._computing == {}
+
+
+def test_a_failed_computation_leaves_nothing_behind():
+    def fail():
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        conditional.once_per_version(("failing",), fail)
+    assert conditional._computing == {}
+    assert conditional.once_per_version(("failing",), lambda: "then it worked") == "then it worked"
+    # A computation that reads another kept one in the same thread does not wait for itself.
+    nested = conditional.once_per_version(
+        ("outer",), lambda: conditional.once_per_version(("outer",), lambda: "inner")
+    )
+    assert nested == "inner"
