@@ -61,9 +61,10 @@ def reading() -> Iterator[str | None]:
         yield outer[1]
         return
     alias = router.db_for_read(None)
-    current = _reading.set((alias, state(alias)))
+    token = state(alias)
+    current = _reading.set((alias, token))
     try:
-        yield _reading.get()[1]
+        yield token
     finally:
         _reading.reset(current)
 

@@ -129,6 +129,12 @@ def once_per_state[T](what: tuple, compute: Callable[[], T]) -> T:
         return once_per_version(None if state is None else (state, what), compute)
 
 
+def kept_version(request, view: tuple, version_of: Callable[[], ReadVersion | None]):
+    """The version a request's response shows, kept until anything commits (once_per_state) per
+    `view` (what answers: a page's function, a viewset's action and format), reader and address."""
+    return once_per_state((*view, viewer(request), request.get_full_path()), version_of)
+
+
 def viewer(request) -> str:
     """Who reads: anonymous readers share representations; a signed-in reader has their own
     (they may see drafts, and pages may name them)."""
@@ -251,14 +257,9 @@ def conditional_page(version_of: Callable[..., ReadVersion | None]):
         def wrapper(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            version = once_per_state(
-                (
-                    "page",
-                    view.__module__,
-                    view.__qualname__,
-                    viewer(request),
-                    request.get_full_path(),
-                ),
+            version = kept_version(
+                request,
+                ("page", view.__module__, view.__qualname__),
                 lambda: version_of(request, *args, **kwargs),
             )
             request.read_version = version
@@ -335,10 +336,8 @@ class ConditionalViewSetMixin:
         renderer = getattr(request, "accepted_renderer", None)
         if renderer is None or renderer.format in self.uncacheable_formats:
             return None
-        what = (type(self).__module__, type(self).__qualname__, self.action, renderer.format)
-        version = once_per_state(
-            (*what, viewer(request), request.get_full_path()), self.read_version
-        )
+        view = (type(self).__module__, type(self).__qualname__, self.action, renderer.format)
+        version = kept_version(request, view, self.read_version)
         request.read_version = version
         if version is None:
             return None
