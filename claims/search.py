@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, utils
 from claims import evidence
 from claims.models import Attribution, Claim
 from sources.highlight import mark_terms, term_pattern
-from sources.models import Actor, ActorAlias, Document
+from sources.models import Actor, ActorAlias, Document, one_of
 
 LIMIT = 20
 CONFIG = "english"
@@ -46,6 +46,12 @@ FUZZY_CUTOFF = 70
 MIN_NAME = 3
 
 _WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
+
+
+def quoted(query: str) -> bool:
+    """Whether the query quotes a phrase ("widely thought to be linked"): its reader asks for
+    those very words, so no name is taken for a misspelling of it (matching_actors)."""
+    return query.count('"') >= 2
 
 
 def terms(query: str) -> list[str]:
@@ -107,6 +113,7 @@ def matching_actors(query: str) -> ActorMatch:
     """The actors whose name or an alias matches the query; when none does, those whose name or
     an alias is spelled similarly. One query (on PostgreSQL a second for a similar spelling).
 
+    A query quoting a phrase asks for those words as written: no similar spelling is looked for.
     PostgreSQL: the name or alias equals the query (Actor.objects.named) or matches it in full
     text; else pg_trgm similarity (the % operator, served by the trigram indexes). SQLite: every
     word occurs in the name or in one alias (any case); else rapidfuzz, FUZZY_CUTOFF.
@@ -137,7 +144,7 @@ def matching_actors(query: str) -> ActorMatch:
         )
         names = _names_of(by_words)
         exact = bool(names)
-        if not names:
+        if not names and not quoted(query):
             similar = (
                 Actor.objects.filter(name__trigram_similar=query)
                 .order_by()
@@ -163,7 +170,7 @@ def matching_actors(query: str) -> ActorMatch:
         for pk, names in every.items()
         if any(all(w in n.casefold() for w in lowered) for n in names)
     }
-    if by_words:
+    if by_words or quoted(query):
         return ActorMatch(by_words)
     similar = {
         pk: names
@@ -315,7 +322,9 @@ def matching_claims(
 
 def _ordered(model, ids: list[int], sq, fallback: tuple[str, ...]) -> QuerySet:
     """The rows `ids` of `model`, best first: by full-text rank (PostgreSQL), else `fallback`."""
-    rows = model.objects.filter(pk__in=ids)
+    if not ids:
+        return model.objects.none()
+    rows = model.objects.filter(*one_of(model, "id", ids))
     if sq is None:
         return rows.order_by(*fallback)
     return rows.annotate(rank=SearchRank(StoredVector(), sq)).order_by("-rank", "pk")

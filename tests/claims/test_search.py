@@ -63,6 +63,28 @@ def test_a_misspelled_name_finds_the_actor_and_its_claims(client, seeded):
     assert "spelled similarly" in body
 
 
+def test_a_quoted_phrase_is_searched_as_written_not_as_a_misspelled_name(seeded):
+    # Unquoted, "Hakkani" is taken for a misspelling of Haqqani; quoted, the reader asks for
+    # those very words, which no name or alias holds.
+    assert matching_actors("Hakkani").ids
+    quoted = matching_actors('"Hakkani"')
+    assert not quoted.ids and not quoted.by_similarity
+    # A quoted name that is written as it is still finds its actor.
+    assert Actor.objects.get(name="Haqqani network").pk in matching_actors('"Haqqani"').ids
+
+
+def test_search_ranks_its_candidates_and_shows_the_first(seeded):
+    # The candidates are ranked under one array condition (sources.models.one_of), however
+    # many they are; every quote shown is one of them, as many as the page holds.
+    from claims.search import LIMIT
+
+    results = search("said", Claim.objects.all())
+    matching = {a.pk for a in Attribution.objects.all() if "said" in a.quote.lower()}
+    shown = [a.pk for a in results.quotes]
+    assert shown and set(shown) <= matching
+    assert len(shown) == min(LIMIT, results.counts["quotes"])
+
+
 def test_a_correct_spelling_is_not_called_similar(seeded):
     found = matching_actors("Haqqani")
     assert not found.by_similarity
