@@ -80,6 +80,14 @@ def nothing_kept() -> Iterator[None]:
         _reading.reset(current)
 
 
+def current() -> str | None:
+    """The token of the `reading()` block this runs in: None outside one, or where nothing may
+    be kept. A read too broad to stamp (the search page's, across every table) is versioned by
+    it: it moves with any commit, and stays while nothing commits."""
+    outer = _reading.get()
+    return None if outer is None else outer[1]
+
+
 def pinned() -> str | None:
     """The database every read goes to inside `reading()`, or None outside one."""
     outer = _reading.get()

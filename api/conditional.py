@@ -257,27 +257,35 @@ def conditional_page(version_of: Callable[..., ReadVersion | None]):
         def wrapper(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            version = kept_version(
-                request,
-                ("page", view.__module__, view.__qualname__),
-                lambda: version_of(request, *args, **kwargs),
-            )
-            request.read_version = version
-            if version is None:
-                return view(request, *args, **kwargs)
-            # Weak: the body differs by its CSP nonce from one response to the next.
-            etag = etag_of(version, request, "text/html", weak=True)
-            response = answer_early(request, etag)
-            if response is None:
-                response = view(request, *args, **kwargs)
-                if request.method == "GET" and is_public(request):
-                    remember(request, etag, response)
-            decorate(response, request, etag)
-            return response
+            # The page is read under the state its version was (one token, no second query):
+            # from the same database, so a body is never older than the ETag it is kept under.
+            with committed.reading():
+                return _answer(request, view, version_of, args, kwargs)
 
         return wrapper
 
     return decorator
+
+
+def _answer(request, view, version_of, args, kwargs):
+    """A page's GET: its version, then a 304, the kept body, or the view's rendering."""
+    version = kept_version(
+        request,
+        ("page", view.__module__, view.__qualname__),
+        lambda: version_of(request, *args, **kwargs),
+    )
+    request.read_version = version
+    if version is None:
+        return view(request, *args, **kwargs)
+    # Weak: the body differs by its CSP nonce from one response to the next.
+    etag = etag_of(version, request, "text/html", weak=True)
+    response = answer_early(request, etag)
+    if response is None:
+        response = view(request, *args, **kwargs)
+        if request.method == "GET" and is_public(request):
+            remember(request, etag, response)
+    decorate(response, request, etag)
+    return response
 
 
 class AnsweredEarly(Exception):

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from django.db.models import F, Q, QuerySet
 
+from api import committed
 from api.conditional import ReadVersion, part, stamp
 from api.filters import by_key, is_id, lookup
 from api.prepared import OneRow
@@ -244,6 +245,16 @@ def home(user) -> ReadVersion:
             stamp(Document.objects.all(), latest=("outlet__updated_at",)),
         )
     )
+
+
+def search() -> ReadVersion | None:
+    """The search page reads claims, quotes, documents and actors by their text, too many rows of
+    too many tables to stamp: its version is the committed state itself (api.committed), read
+    for the page's version under `kept_version`. Any commit moves it; while nothing commits, a
+    repeated search costs one query (or none from the cache). None where no state is named (the
+    embedded SQLite, inside a transaction): no ETag, the page is computed every time."""
+    token = committed.current()
+    return None if token is None else ReadVersion(("committed", token))
 
 
 # --- Raising shown_version -------------------------------------------------------------------------

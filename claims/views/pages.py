@@ -276,6 +276,7 @@ def event_detail(request, slug):
     )
 
 
+@conditional_page(lambda request: versions.search())
 def search(request):
     query = request.GET.get("q", "")
     results = (

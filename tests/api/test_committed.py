@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import caches
 from django.db import connection, connections, router, transaction
 from django.db.models import F
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from api import committed, conditional
 from claims.models import Claim
@@ -231,3 +231,41 @@ def test_a_failed_computation_leaves_nothing_behind():
         ("outer",), lambda: conditional.once_per_version(("outer",), lambda: "inner")
     )
     assert nested == "inner"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_search_page_is_kept_until_anything_commits(django_assert_num_queries):
+    """The search page reads too many tables to stamp: its version is the committed state
+    (claims.versions.search). While nothing commits a revalidation or a repeat costs one query;
+    any commit, whatever it touched, moves it."""
+    factories.ActorFactory(name="Kestrel Brigade")
+    client = Client()
+    url = "/search/?q=Kestrel"
+    first = client.get(url)
+    assert first.status_code == 200 and b"Kestrel</mark> Brigade" in first.content
+    assert first["ETag"].startswith('W/"') and first["Cache-Control"].startswith("public")
+    with django_assert_num_queries(1):
+        again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    with django_assert_num_queries(1):
+        cached = client.get(url)
+    assert cached.status_code == 200 and cached["ETag"] == first["ETag"]
+    assert b"Kestrel</mark> Brigade" in cached.content
+    other = client.get("/search/?q=Brigade")  # another address: its own version and body
+    assert other["ETag"] != first["ETag"]
+
+    in_another_connection(lambda: factories.ActorFactory(name="Kestrel Column"))
+    moved = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert moved.status_code == 200 and moved["ETag"] != first["ETag"]
+    assert b"Kestrel</mark> Column" in moved.content
+
+
+@pytest.mark.django_db
+def test_the_search_page_has_no_etag_where_no_state_is_named():
+    # The embedded SQLite, or (on PostgreSQL) inside the test's transaction: no state can be
+    # named, so the page is computed every time and promises nothing.
+    factories.ActorFactory(name="Kestrel Brigade")
+    response = Client().get("/search/?q=Kestrel")
+    assert response.status_code == 200 and b"Kestrel</mark> Brigade" in response.content
+    assert not response.has_header("ETag")
