@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from claims.models import Attribution, Claim
-from claims.search import matching_actors, matching_claims, search
+from claims.search import LIMIT, matching_actors, matching_claims, search
 from sources.models import Actor
 
 pytestmark = pytest.mark.django_db
@@ -76,8 +76,6 @@ def test_a_quoted_phrase_is_searched_as_written_not_as_a_misspelled_name(seeded)
 def test_search_ranks_its_candidates_and_shows_the_first(seeded):
     # The candidates are ranked under one array condition (sources.models.one_of), however
     # many they are; every quote shown is one of them, as many as the page holds.
-    from claims.search import LIMIT
-
     results = search("said", Claim.objects.all())
     matching = {a.pk for a in Attribution.objects.all() if "said" in a.quote.lower()}
     shown = [a.pk for a in results.quotes]
