@@ -107,13 +107,16 @@ IN_CHUNK = 5000
 def one_of(model, column: str, ids: list[int]) -> list:
     """Conditions "`column` of `model` is one of `ids`", together covering all of them.
 
-    PostgreSQL: one condition with one array parameter (`= ANY(%s)`); an IN list of a thousand
-    separate parameters costs more to bind and plan than the query itself. SQLite: IN lists of
+    PostgreSQL: one condition with one array parameter (`= ANY(%s::bigint[])`); an IN list of a
+    thousand separate parameters costs more to bind and plan than the query itself. The array goes
+    as its text ('{1,2,3}', each id made an int first): psycopg's list dumper checks every element
+    with a regular expression (2 ms for 2,000 ids, three times in a search). SQLite: IN lists of
     IN_CHUNK ids at most.
     """
     if connection.vendor == "postgresql":
         name = f'"{model._meta.db_table}"."{column}"'
-        return [RawSQL(f"{name} = ANY(%s)", (list(ids),), output_field=models.BooleanField())]
+        array = "{" + ",".join(str(int(pk)) for pk in ids) + "}"
+        return [RawSQL(f"{name} = ANY(%s::bigint[])", (array,), output_field=models.BooleanField())]
     return [
         models.Q(**{f"{column}__in": ids[start : start + IN_CHUNK]})
         for start in range(0, len(ids), IN_CHUNK)

@@ -112,6 +112,33 @@ def test_postgres_trigram_forgives_a_misspelled_alias_and_name(seeded):
     assert Actor.objects.get(name="Haqqani network").pk in matching_actors("Hakkani").ids
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("query", ["Taliban", "killed", "airport attack"])
+def test_postgres_shows_each_kind_best_ranked_first_then_by_id(seeded, query):
+    # The ranks are read with the matches (claims.search._read); the order shown is the one
+    # PostgreSQL gives ordering the same rows by ts_rank, then id.
+    from django.contrib.postgres.search import SearchQuery
+    from django.db.models import Q
+
+    from claims.search import CONFIG, Rank, StoredVector
+    from sources.models import Document
+
+    sq = SearchQuery(query, search_type="websearch", config=CONFIG)
+    results = search(query, Claim.objects.all())
+
+    def best(queryset, also=None):
+        found = queryset.alias(v=StoredVector()).filter(Q(v=sq) | (also or Q(pk__in=[])))
+        ranked = found.annotate(rank=Rank(StoredVector(), sq)).order_by("-rank", "pk")
+        return list(ranked.values_list("pk", flat=True)[:LIMIT])
+
+    assert results.documents and results.quotes, query
+    assert [d.pk for d in results.documents] == best(Document.objects.all())
+    spoken = Q(speaker__in=matching_actors(query).ids)
+    assert [a.pk for a in results.quotes] == best(Attribution.objects.live(), spoken)
+    by_text = best(Claim.objects.all())
+    assert [c.pk for c in results.claims][: len(by_text)] == by_text
+
+
 def test_each_kind_reads_a_bounded_number_of_matches_and_says_when_there_are_more(
     monkeypatch, client
 ):
