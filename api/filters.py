@@ -1,6 +1,8 @@
-"""Filters every resource shares: ids that answer 400 when out of range, strict booleans."""
+"""Filters every resource shares: ids that answer 400 when out of range, strict booleans; the
+filter backend of every list."""
 
 import django_filters as df
+from django_filters.rest_framework import DjangoFilterBackend
 
 MAX_ID = 2**63 - 1  # the largest primary key the databases store
 
@@ -50,3 +52,13 @@ class StrictBooleanFilter(df.ChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("choices", BOOLEAN_CHOICES)
         super().__init__(*args, **kwargs)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, leaving the FilterSet it applied on the view (`view.filterset`):
+    a list's pages ask it how many rows it holds (CuratedViewSet.count_rows)."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        view.filterset = filterset
+        return filterset

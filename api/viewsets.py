@@ -21,7 +21,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from api.concurrency import ConcurrencyMixin
-from api.conditional import ConditionalViewSetMixin, ReadVersion
+from api.conditional import ConditionalViewSetMixin, ReadVersion, paged_version
 from api.filters import lookup
 from api.renderers import CSVRenderer, stream_csv
 
@@ -75,9 +75,15 @@ class StrictPageSizeMixin:
 
 class PagePagination(StrictPageSizeMixin, PageNumberPagination):
     """Page numbers, with `shown` for the list's ETag: the ids of the requested page and the
-    count, which the list then reuses instead of counting again."""
+    count, which the list then reuses instead of counting again. The count is the view's
+    (count_rows) when it has one."""
 
     _known_count: int | None = None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if self._known_count is None and hasattr(view, "count_rows"):
+            self._known_count = view.count_rows(queryset)
+        return super().paginate_queryset(queryset, request, view)
 
     def django_paginator_class(self, queryset, page_size):
         paginator = DjangoPaginator(queryset, page_size)
@@ -87,10 +93,13 @@ class PagePagination(StrictPageSizeMixin, PageNumberPagination):
 
     def shown(self, queryset, request, view=None) -> tuple[list, tuple] | None:
         """(ids of the rows the page shows, (count,)), or None for a page that does not exist
-        (the list answers 404)."""
+        (the list answers 404). The count is the view's (count_rows), when it has one."""
         paginator = DjangoPaginator(
             queryset.values_list("pk", flat=True), self.get_page_size(request)
         )
+        counted = view.count_rows(queryset) if hasattr(view, "count_rows") else None
+        if counted is not None:
+            paginator.count = counted  # a cached_property: this value stands
         try:
             page = paginator.page(self.get_page_number(request, paginator))
         except InvalidPage:
@@ -328,8 +337,16 @@ class CuratedViewSet(ConditionalViewSetMixin, ConcurrencyMixin, viewsets.ModelVi
         if shown is None:
             return None
         ids, placement = shown
-        version = self.list_version(queryset.filter(pk__in=ids))
-        return None if version is None else ReadVersion((*version.parts, tuple(ids), placement))
+        return paged_version(self.list_version(queryset.filter(pk__in=ids)), ids, placement)
+
+    def count_rows(self, rows) -> int | None:
+        """How many rows the filtered list holds, when `rows` is that list and its FilterSet
+        counts (ClaimFilter.count: the same number, counted the fast way); else None, and the
+        paginator counts `rows` itself."""
+        filterset = getattr(self, "filterset", None)
+        if rows is getattr(self, "_filtered", None) and hasattr(filterset, "count"):
+            return filterset.count()
+        return None
 
     def filtered_queryset(self):
         """The list's rows, filtered once per request: the ETag's page and the response read the

@@ -9,7 +9,7 @@ DISTINCT.
 
 import django_filters as df
 from django import forms
-from django.db.models import Exists, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from api.filters import IdFilter, StrictBooleanFilter, is_id
 from claims.models import Attribution, Claim, Event, Figure
@@ -266,9 +266,16 @@ class ClaimFilter(df.FilterSet):
     def filter_attributions(self, queryset, name, value):
         return queryset  # combined once in filter_queryset: the same attribution must match all
 
+    def evidence(self) -> Q | None:
+        """What one attribution must meet (attribution_condition), resolved once per FilterSet:
+        the list and its count look a speaker's name up once."""
+        if not hasattr(self, "_evidence"):
+            self._evidence = attribution_condition(self.form.cleaned_data)
+        return self._evidence
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        condition = attribution_condition(self.form.cleaned_data)
+        condition = self.evidence()
         if condition is not None:
             queryset = queryset.filter(
                 pk__in=_claims_with(condition, getattr(self.request, "user", None))
@@ -277,6 +284,33 @@ class ClaimFilter(df.FilterSet):
 
     def search(self, queryset, name, value):
         return matching_claims(value, queryset, user=getattr(self.request, "user", None))
+
+    def count(self) -> int:
+        """How many claims `qs` holds: always the answer of qs.count(), which the lists' pages
+        (the API's and the public page's) take from here.
+
+        A list narrowed by evidence alone (a date range, a speaker, an outlet...) holds the
+        claims the reader sees that have a matching attribution: counted as the distinct claims
+        of the matching attributions, less those of claims hidden from the reader (few: read
+        from claim_hidden_id). Counting the claims instead joined the 38,000 claims of a year's
+        attributions with the 80,000 public ones: 35-45 ms at scale 1, against 17 this way.
+        Anything else (a filter on the claims themselves, a list not of the claims the reader
+        sees): qs.count().
+        """
+        if not self.is_valid():
+            return self.qs.count()
+        user = getattr(self.request, "user", None)
+        data = self.form.cleaned_data
+        condition = self.evidence()
+        on_claims = any(
+            data.get(name) for name, f in self.filters.items() if f.method != "filter_attributions"
+        )
+        visible = Claim.objects.visible_to(user)
+        if condition is None or on_claims or self.queryset.query.where != visible.query.where:
+            return self.qs.count()
+        hidden = Claim.objects.hidden_from(user).filter(pk=OuterRef("claim_id"))
+        matching = _claims_with(condition, user).filter(~Exists(hidden))
+        return matching.aggregate(n=Count("claim_id", distinct=True))["n"]
 
 
 class AttributionFilter(df.FilterSet):

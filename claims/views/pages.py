@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from api.conditional import conditional_page, once_per_version
+from api.conditional import ReadVersion, conditional_page, once_per_version, paged_version
 from api.filters import by_key as rows_by_key
 from claims import appearance, comparison, dataset, evidence, relations, versions
 from claims.evidence import attribution_origins
@@ -37,8 +37,12 @@ def by_key(queryset: QuerySet, key: str):
     return obj
 
 
-def _page(request, queryset: QuerySet):
+def _page(request, queryset: QuerySet, count: int | None = None):
+    """The requested page of `queryset`; `count`, when given, is how many rows it holds (as a
+    FilterSet counts them: ClaimFilter.count)."""
     paginator = Paginator(queryset, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: this value stands
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -87,11 +91,30 @@ def _claim_filter(request) -> ClaimFilter:
     return request._claim_filter
 
 
-@conditional_page(lambda request: versions.claims(_filtered(_claim_filter(request))))
+def _claim_page(request):
+    """The list's requested page, read once per request (its version and its body show it)."""
+    if not hasattr(request, "_claim_page"):
+        filterset = _claim_filter(request)
+        claims = _filtered(filterset).select_related("event").order_by("-updated_at", "pk")
+        request._claim_page = _page(
+            request, claims, filterset.count() if filterset.is_valid() else 0
+        )
+    return request._claim_page
+
+
+def _claim_list_version(request) -> ReadVersion:
+    """The version of the page of the list shown: its claims, their order and the count (an
+    aggregate over every matching claim cost 53 ms for the 80,000 public ones at scale 1)."""
+    page = _claim_page(request)
+    ids = list(page.object_list.values_list("pk", flat=True))
+    shown = versions.claims(Claim.objects.filter(pk__in=ids))
+    return paged_version(shown, ids, (page.paginator.count, page.number))
+
+
+@conditional_page(_claim_list_version)
 def claim_list(request):
     filterset = _claim_filter(request)
-    claims = _filtered(filterset).select_related("event").order_by("-updated_at", "pk")
-    page = _page(request, claims)
+    page = _claim_page(request)
     return render(
         request,
         "claims/claim_list.html",

@@ -389,7 +389,8 @@ ETAG_QUERIES = {
     "claims": ("claims/", 3),
     "attributions": ("attributions/", 2),  # a cursor page counts nothing
     "claim page": ("/claims/{toll_slug}/", 1),
-    "claim list page": ("/claims/", 1),
+    # As the API's list: the count, the page's ids, one aggregate over the page's rows.
+    "claim list page": ("/claims/", 3),
     "event": ("events/{event}/", 3),  # the event; its claims; its figures
     "document page": ("/documents/{doc_a}/", 3),
 }

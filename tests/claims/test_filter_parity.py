@@ -42,7 +42,11 @@ def page_rows(client, path: str, params: list[tuple[str, str]]) -> tuple[set[int
     response = client.get(f"{path}?{urlencode(params)}")
     assert response.status_code == 200
     assert not response.context["form"].errors, response.context["form"].errors
-    rows = {obj.pk for obj in response.context["page"].paginator.object_list}
+    paginator = response.context["page"].paginator
+    rows = {obj.pk for obj in paginator.object_list}
+    # The count the page shows is how many rows it lists (ClaimFilter.count counts them its
+    # own way when evidence alone narrows the list).
+    assert paginator.count == len(rows), params
     return rows, response.context["api_url"]
 
 
@@ -50,12 +54,16 @@ def api_rows(api, url: str) -> set[int]:
     """Every row the API lists at `url`, following `next` through all its pages."""
     url += ("&" if "?" in url else "?") + "page_size=100"
     rows: set[int] = set()
+    counts = set()
     while url:
         response = api.get(url)
         assert response.status_code == 200, response.content[:300]
         data = response.json()
         rows |= {row["id"] for row in data["results"]}
+        counts.add(data.get("count"))
         url = data["next"]
+    if counts != {None}:  # a list with page numbers: every page says how many rows it holds
+        assert counts == {len(rows)}, (url, counts, len(rows))
     return rows
 
 
