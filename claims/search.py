@@ -411,12 +411,12 @@ def search(query: str, claims: QuerySet, user=None) -> Results:
         by_name, _, name_cut = _found(claims.filter(_names_condition("text", named)))
         claim_ids += by_name
         claims_cut = claims_cut or name_cut
+    document_ids, document_ranks, documents_cut = _found(documents, sq)
     found = {
         "claims": _kept(claim_ids, cut=claims_cut),
         "quotes": _kept((pk for pk, _ in quote_rows), cut=quotes_cut),
+        "documents": (document_ids, documents_cut),
     }
-    document_ids, document_ranks, documents_cut = _found(documents, sq)
-    found["documents"] = (document_ids, documents_cut)
     results.counts = {kind: len(ids) for kind, (ids, _) in found.items()}
     results.counts["actors"] = len(named.ids)
     results.more = {kind for kind, (_, more) in found.items() if more}
