@@ -87,6 +87,7 @@ from claims.visibility import sees_drafts
 from curation.history import changes as version_changes
 from sources import api as source_api
 from sources import dates
+from sources.models import one_of
 from sources.serializers import OriginSerializer
 
 PUBLISHED = Claim.Publication.PUBLISHED
@@ -127,8 +128,12 @@ def attributions_prefetch(user) -> Prefetch:
     )
 
 
+# One instance for every row: its representation reads nothing but the origin it is given.
+_ORIGIN = OriginSerializer()
+
+
 def origin(value) -> dict:
-    return OriginSerializer().to_representation(value)
+    return _ORIGIN.to_representation(value)
 
 
 def document_ref(document) -> dict:
@@ -343,7 +348,8 @@ def _figure_rows_for(visible, ids: list[int]) -> list[Figure]:
     """These figures (ids among `visible`) as model rows with what a figure row shows, in the
     order of `ids`."""
     loaded = (
-        visible.filter(pk__in=ids)
+        visible.filter(*one_of(Figure, "id", ids))
+        .order_by()  # placed in the order of `ids`: not the model's (a join to the event)
         .select_related("attribution__speaker", "attribution__via", "attribution__document__outlet")
         .defer("attribution__document__text")
         .in_bulk()

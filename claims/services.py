@@ -110,6 +110,7 @@ def _public_changed(
     status refresh (approvals, rejections and publishing too); the other publication transitions
     call it directly. `touched`: see _store; `proposal_only`: see _refresh.
     """
+    claim_ids = list(claim_ids)
     if proposal_only:
         feed.record(touched or {}, expand=False)
     elif touched is None:
@@ -119,6 +120,9 @@ def _public_changed(
         feed.record_claims(claim_ids)
     else:
         feed.record_evidence(claim_ids, touched)
+    # What the event figure comparisons show of these figures: last, as every write locks the
+    # claims before their figures.
+    versions.figures_changed(claim_ids, touched)
 
 
 def _refresh(
@@ -170,6 +174,8 @@ def refresh_claims_for_documents(document_ids: Iterable[int]) -> None:
 # Fields a reviewer's decision sets; an approved edit copies every other field onto the live row.
 _REVIEW_FIELDS = {"id", "version", "created_at", "updated_at", "review", "replaces", "proposed_by"}
 _REVIEW_FIELDS |= {"reviewed_by", "reviewed_at"}
+# Bookkeeping for reads (claims.versions), never copied from a proposal onto the live row.
+_REVIEW_FIELDS |= {"shown_version"}
 
 
 def _proposer(instance):

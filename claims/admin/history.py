@@ -172,7 +172,9 @@ def _attribution_line(previous, record, names) -> str:
 
 
 def _figure_line(previous, record, owner, names) -> str:
-    figure = record.instance if record.history_type != "-" else (previous or record).instance
+    # The historical row itself: it holds every field a figure's words read (its `instance`
+    # would read the live row's untracked bookkeeping, one query per figure).
+    figure = record if record.history_type != "-" else (previous or record)
     words = f"a figure: {described(figure)} {figure.get_measure_display().lower()}"
     of = f" (in {_statement(owner, names)})" if owner is not None else ""
     return _line(previous, record, f"{words}{of}", names)

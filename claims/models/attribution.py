@@ -381,8 +381,15 @@ class Figure(Reviewed, Curated):
         editable=False,
         help_text="Empty means no upper bound.",
     )
+    # Bookkeeping for reads, not content (as a claim's READ_VERSIONS): raised by
+    # claims.versions.figures_changed whenever what the figure comparison shows of this figure
+    # changes outside its own row: its attribution (speaker, voice, document, review), its
+    # claim's publication, a record its attribution names. With `version`, summed over an
+    # event's figures, it versions the event's figure comparison without a join. Not in
+    # history, never copied by a review, never compared on saves (that is `version`).
+    shown_version = models.PositiveBigIntegerField(default=0, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["shown_version"])
     objects = FigureQuerySet.as_manager()
 
     class Meta:

@@ -4,6 +4,7 @@ every public detail and list carries an ETag from the versions of what it shows,
 If-None-Match with 304 without rendering, and anonymous bodies are cached under that ETag, so a
 change to a piece of evidence changes exactly the responses that show it."""
 
+import json
 import re
 import uuid
 
@@ -236,10 +237,12 @@ CASES = {
     "attribution added": (
         add_attribution,
         TOLL
-        | EVENT
+        | {"event", "event.page"}
         | {"doc_a.page", "official.page", "outlet_a.page"}
         | {"claims", "claims.page", "attributions"},
-        {"doc_b.page", "official", "doc_a", "group.page", "events", "documents", "actors"},
+        # It holds no figure: the event's figure comparison shows nothing of it.
+        {"doc_b.page", "official", "doc_a", "group.page", "events", "documents", "actors"}
+        | {"event.figures"},
     ),
     "attribution edited": (
         edit_attribution,
@@ -711,3 +714,94 @@ def test_a_reader_who_sees_drafts_never_gets_the_public_figures_section(anon, ed
     staff = reviewer_client.get(url).content.decode()
     assert "Around 100" not in public  # the section the public was shown first, still right
     assert "Around 100" in staff  # theirs is their own: pending rows are marked for them
+
+
+def figures_etag_and_body(client, event) -> tuple[str, str]:
+    response = client.get(f"{API}events/{event.pk}/figures/")
+    assert response.status_code == 200
+    return response["ETag"], response.content.decode()
+
+
+def figure_ids(body: str) -> set[int]:
+    return {f["id"] for group in json.loads(body)["groups"] for f in group["figures"]}
+
+
+def test_a_figure_moved_to_another_event_moves_both_comparisons(anon, world, other):
+    """The event's figure stamp reads the figures alone (claims.versions._event_figures): a
+    figure that leaves the event leaves its rows, one that arrives joins the other's."""
+    reviewer = factories.UserFactory(is_superuser=True, is_staff=True)
+    services.unpublish(claim=Claim.objects.get(pk=world["toll"].pk), by=reviewer, reason="Fix")
+    services.submit_for_review(claim=Claim.objects.get(pk=world["toll"].pk), by=reviewer)
+    services.publish(claim=Claim.objects.get(pk=world["toll"].pk), by=reviewer)
+    before = figures_etag_and_body(anon, world["event"])
+    before_other = figures_etag_and_body(anon, other["event"])
+    services.unpublish(claim=Claim.objects.get(pk=world["toll"].pk), by=reviewer, reason="Move")
+    figure = Figure.objects.get(pk=world["fig_quoted"].pk)
+    figure.event = other["event"]
+    services.save_figure(figure=figure)
+    services.submit_for_review(claim=Claim.objects.get(pk=world["toll"].pk), by=reviewer)
+    services.publish(claim=Claim.objects.get(pk=world["toll"].pk), by=reviewer)
+    after = figures_etag_and_body(anon, world["event"])
+    after_other = figures_etag_and_body(anon, other["event"])
+    assert after[0] != before[0] and after_other[0] != before_other[0]
+    assert figure.pk in figure_ids(before[1]) - figure_ids(after[1])
+    assert figure.pk in figure_ids(after_other[1]) - figure_ids(before_other[1])
+    caches["conditional"].clear()
+    assert figures_etag_and_body(anon, world["event"]) == after
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "speaker renamed",
+        "attribution voice edited",
+        "attribution deletion approved",
+        "claim unpublished",
+    ],
+)
+def test_what_a_figure_shows_outside_its_row_moves_its_events_comparison(anon, world, change):
+    """Each change the figure comparison shows without a write to the figure's own row raises
+    the figure's `shown_version` (claims.versions.figures_changed): the ETag moves and the
+    fresh body is the one served."""
+    figure = Figure.objects.get(pk=world["fig_quoted"].pk)
+    before = figures_etag_and_body(anon, world["event"])
+    if change == "speaker renamed":
+        edit_actor(world)
+    elif change == "attribution voice edited":
+        attribution = Attribution.objects.get(pk=world["quoted"].pk)
+        attribution.voice = Attribution.Voice.PARAPHRASED
+        services.save_attribution(attribution=attribution)
+        approve_pending()
+    elif change == "attribution deletion approved":
+        delete_attribution(world)
+        approve_pending()
+    else:
+        unpublish(world)
+    after = figures_etag_and_body(anon, world["event"])
+    assert after[0] != before[0]
+    assert after[1] != before[1]
+    assert Figure.objects.filter(pk=figure.pk, version=figure.version).exists() or (
+        change == "attribution deletion approved"
+    )  # the figure's own row did not change: only what it shows did
+    caches["conditional"].clear()
+    assert figures_etag_and_body(anon, world["event"]) == after
+
+
+def test_a_figure_proposal_moves_the_staff_comparison_and_keeps_its_shown_version(editor, world):
+    """A proposed edit is a pending copy: the staff's comparison moves with it; approving it
+    copies the content onto the live row but never the copy's read bookkeeping."""
+    staff = APIClient()
+    staff.force_login(editor)
+    before = figures_etag_and_body(staff, world["event"])
+    edit_figure(world)  # on a published claim: a pending copy
+    during = figures_etag_and_body(staff, world["event"])
+    assert during[0] != before[0]
+    live = Figure.objects.get(pk=world["fig_own"].pk)
+    Figure.objects.filter(replaces_id=live.pk).update(shown_version=0)
+    approve_pending()
+    approved = Figure.objects.get(pk=live.pk)
+    assert approved.value == 47
+    assert approved.shown_version > live.shown_version  # raised, never copied back to 0
+    assert "shown_version" not in {
+        f.name for f in Figure.history.model._meta.get_fields()
+    }  # bookkeeping, not content: never in history
