@@ -299,23 +299,21 @@ def shown_changed(keys: Mapping[str, Iterable[int]]) -> int:
         elif name in types:
             for path in named.get(types[name], ()):
                 evidence |= Q(**{f"{path}__in": ids})
+    figures = Q()
     if evidence:
         naming = Attribution.objects.filter(evidence)
         claims |= Q(pk__in=naming.values("claim_id"))
         # The figure comparison shows these names too, on the figures of these attributions
-        # (figures_changed): raised after their claims, in the order every write locks them.
-        raised = _claim_ids_raised(claims)
-        _raise_figures(Q(attribution__in=naming.values("pk")))
-        return raised
+        # (figures_changed).
+        figures = Q(attribution__in=naming.values("pk"))
     if not claims:
         return 0
-    return _claim_ids_raised(claims)
-
-
-def _claim_ids_raised(claims: Q) -> int:
-    return Claim.objects.filter(pk__in=Claim.objects.filter(claims).values("pk")).update(
+    raised = Claim.objects.filter(pk__in=Claim.objects.filter(claims).values("pk")).update(
         shown_version=F("shown_version") + 1
     )
+    if figures:
+        _raise_figures(figures)  # after their claims, in the order every write locks them
+    return raised
 
 
 def shown_changed_everywhere() -> int:
